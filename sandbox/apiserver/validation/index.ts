@@ -1,0 +1,5 @@
+// The validation API of the sandbox API server.
+
+export { builtinUnknownFields, validateBuiltin } from "./builtin.ts";
+export { type CrdValidator, crdValidator } from "./crd.ts";
+export { validateName } from "./names.ts";

@@ -1,0 +1,107 @@
+// Starts and stops a whole sandbox: storage, API server, controllers, kubelet, and the kubeconfig that points at it.
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../shared/log.ts";
+import { Api } from "./apiserver/api.ts";
+import { createApiServer } from "./apiserver/server.ts";
+import { Store } from "./apiserver/store.ts";
+import { bootstrap } from "./bootstrap.ts";
+import type { Controller, ControllerContext } from "./controllers/framework.ts";
+import { GarbageCollector, NamespaceController } from "./controllers/gc.ts";
+import { SnapshotController } from "./controllers/snapshots.ts";
+import { StorageController } from "./controllers/storage.ts";
+import { DeploymentController, ReplicaSetController, StatefulSetController } from "./controllers/workloads.ts";
+import { Kubelet } from "./kubelet/kubelet.ts";
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+/** The rafdir image runs the project's own entry points and pinned tools. */
+export const RAFDIR_IMAGE = "ghcr.io/rafdir/rafdir";
+
+export interface SandboxOptions {
+  dir: string;
+  /** 0 = any free port. */
+  port?: number;
+  nodes?: string[];
+  /** Delay before a snapshot becomes readyToUse. */
+  snapshotReadyDelayMs?: number;
+  log: Logger;
+}
+
+export interface Sandbox {
+  url: string;
+  kubeconfig: string;
+  api: Api;
+  stop(): Promise<void>;
+}
+
+export function kubeconfigYaml(url: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: rafdir-sandbox
+  cluster:
+    server: ${url}
+users:
+- name: rafdir-sandbox
+  user: {}
+contexts:
+- name: rafdir-sandbox
+  context:
+    cluster: rafdir-sandbox
+    user: rafdir-sandbox
+    namespace: default
+current-context: rafdir-sandbox
+`;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const dir = resolve(opts.dir);
+  mkdirSync(dir, { recursive: true });
+  const nodes = opts.nodes ?? ["sandbox-node-1"];
+  const store = new Store(join(dir, "state.json"));
+  const api = new Api(store);
+  bootstrap(api, nodes);
+  const ctx: ControllerContext = { api, dataDir: join(dir, "data"), log: opts.log, now: () => new Date() };
+  const kubeconfig = join(dir, "kubeconfig");
+  const kubelet = new Kubelet(ctx, {
+    nodes,
+    images: { [RAFDIR_IMAGE]: [join(PROJECT_ROOT, ".tools", "bin"), join(PROJECT_ROOT, "bin")] },
+    baseEnv: { KUBECONFIG: kubeconfig },
+  });
+  const controllers: Controller[] = [
+    new NamespaceController(ctx),
+    new GarbageCollector(ctx),
+    new StorageController(ctx),
+    new SnapshotController(ctx, { readyDelayMs: opts.snapshotReadyDelayMs ?? 0 }),
+    new DeploymentController(ctx),
+    new ReplicaSetController(ctx),
+    new StatefulSetController(ctx),
+    kubelet,
+  ];
+  const server = createApiServer({ api, podIo: kubelet.podIo() });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => ok());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  writeFileSync(kubeconfig, kubeconfigYaml(url));
+  for (const c of controllers) c.start();
+  opts.log.info({ url, kubeconfig, dir }, "sandbox API server listening");
+  let stopped = false;
+  return {
+    url,
+    kubeconfig,
+    api,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      for (const c of [...controllers].reverse()) await c.stop();
+      store.close();
+    },
+  };
+}
