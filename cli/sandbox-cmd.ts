@@ -1,6 +1,7 @@
 // `rafdir sandbox up|down|status`: run the local stand-in for Kubernetes in the foreground or detached.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { join, resolve } from "node:path";
 import { createLogger } from "../shared/log.ts";
 import { startSandbox } from "../sandbox/sandbox.ts";
@@ -115,6 +116,17 @@ export async function sandboxDown(dirArg: string): Promise<number> {
   return 0;
 }
 
+function probe(url: string, caFile: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpsGet(`${url}/readyz`, { ca: readFileSync(caFile), timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? "ready" : `HTTP ${res.statusCode ?? 0}`);
+    });
+    req.on("error", (e) => resolve(`unreachable (${e.message})`));
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+  });
+}
+
 export async function sandboxStatus(dirArg: string): Promise<number> {
   const dir = resolve(dirArg);
   const info = readRunInfo(dir);
@@ -122,13 +134,7 @@ export async function sandboxStatus(dirArg: string): Promise<number> {
     process.stdout.write(`no sandbox is running in ${dir}${existsSync(join(dir, "state.json")) ? " (stopped; state kept)" : ""}\n`);
     return 3;
   }
-  let health = "unreachable";
-  try {
-    const res = await fetch(`${info.url}/readyz`);
-    health = res.ok ? "ready" : `HTTP ${res.status}`;
-  } catch {
-    /* unreachable */
-  }
+  const health = await probe(info.url, join(dir, "pki", "ca.crt"));
   printInfo(info);
   process.stdout.write(`  health:      ${health}\n  started:     ${info.startedAt}\n`);
   return health === "ready" ? 0 : 1;

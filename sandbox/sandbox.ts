@@ -7,6 +7,7 @@ import type { Logger } from "../shared/log.ts";
 import { Api } from "./apiserver/api.ts";
 import { createApiServer } from "./apiserver/server.ts";
 import { Store } from "./apiserver/store.ts";
+import { ensureTls } from "./apiserver/tls.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { Controller, ControllerContext } from "./controllers/framework.ts";
 import { GarbageCollector, NamespaceController } from "./controllers/gc.ts";
@@ -27,26 +28,32 @@ export interface SandboxOptions {
   nodes?: string[];
   /** Delay before a snapshot becomes readyToUse. */
   snapshotReadyDelayMs?: number;
+  /** How many changes a watch can resume across (older resourceVersions get 410 Gone). */
+  watchHistory?: number;
   log: Logger;
 }
 
 export interface Sandbox {
   url: string;
   kubeconfig: string;
+  /** PEM of the CA that signed the API server's certificate. */
+  ca: Buffer;
   api: Api;
   stop(): Promise<void>;
 }
 
-export function kubeconfigYaml(url: string): string {
+export function kubeconfigYaml(url: string, ca: Buffer): string {
   return `apiVersion: v1
 kind: Config
 clusters:
 - name: rafdir-sandbox
   cluster:
     server: ${url}
+    certificate-authority-data: ${ca.toString("base64")}
 users:
 - name: rafdir-sandbox
-  user: {}
+  user:
+    token: rafdir-sandbox
 contexts:
 - name: rafdir-sandbox
   context:
@@ -61,7 +68,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   const nodes = opts.nodes ?? ["sandbox-node-1"];
-  const store = new Store(join(dir, "state.json"));
+  const store = new Store(join(dir, "state.json"), opts.watchHistory);
   const api = new Api(store);
   bootstrap(api, nodes);
   const ctx: ControllerContext = { api, dataDir: join(dir, "data"), log: opts.log, now: () => new Date() };
@@ -81,19 +88,21 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     new StatefulSetController(ctx),
     kubelet,
   ];
-  const server = createApiServer({ api, podIo: kubelet.podIo() });
+  const tls = ensureTls(dir);
+  const server = createApiServer({ api, tls, podIo: kubelet.podIo() });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(opts.port ?? 0, "127.0.0.1", () => ok());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  writeFileSync(kubeconfig, kubeconfigYaml(url));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  writeFileSync(kubeconfig, kubeconfigYaml(url, tls.ca));
   for (const c of controllers) c.start();
   opts.log.info({ url, kubeconfig, dir }, "sandbox API server listening");
   let stopped = false;
   return {
     url,
     kubeconfig,
+    ca: tls.ca,
     api,
     async stop() {
       if (stopped) return;

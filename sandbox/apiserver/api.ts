@@ -170,7 +170,7 @@ export class Api {
     if (JSON.stringify(next) === JSON.stringify({ ...old, metadata: { ...old.metadata } })) {
       return { object: this.asVersion(info, old), warnings }; // no-op update keeps the resourceVersion, like the real server
     }
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && info.kind !== "Namespace") {
       const gone = this.store.remove(resourceKey(info.group, info.plural), next);
       this.afterRemove(info, gone ?? next);
       return { object: this.asVersion(info, gone ?? next), warnings };
@@ -420,7 +420,7 @@ export class Api {
     const causes: FieldCause[] = old ? [] : validateName(info, name);
     const crd = this.crdFor(info);
     if (crd) {
-      const pruned = crd.prune(obj);
+      const pruned = crd.applyDefaults(crd.prune(obj));
       for (const k of Object.keys(obj)) if (!(k in pruned)) delete obj[k];
       Object.assign(obj, pruned);
       causes.push(...crd.validate(obj, old));

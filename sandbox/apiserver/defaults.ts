@@ -21,8 +21,8 @@ function defaultContainers(list: unknown): void {
   }
 }
 
-export function defaultPodSpec(spec: Dict): void {
-  setDefault(spec, "restartPolicy", "Always");
+export function defaultPodSpec(spec: Dict, restartPolicy: string | undefined = "Always"): void {
+  if (restartPolicy) setDefault(spec, "restartPolicy", restartPolicy);
   setDefault(spec, "terminationGracePeriodSeconds", 30);
   setDefault(spec, "dnsPolicy", "ClusterFirst");
   setDefault(spec, "schedulerName", "default-scheduler");
@@ -96,7 +96,7 @@ export function applyCreateDefaults(obj: KObject, defaultStorageClass: () => str
       setDefault(spec, "backoffLimit", 6);
       setDefault(spec, "completions", 1);
       setDefault(spec, "parallelism", 1);
-      defaultPodSpec(dict(dict(spec["template"])["spec"]));
+      defaultPodSpec(dict(dict(spec["template"])["spec"]), undefined); // a Job's pods must say OnFailure or Never
       obj["spec"] = spec;
       obj["status"] = {};
       break;

@@ -1,5 +1,6 @@
 // The HTTP edge of the sandbox API server: Kubernetes REST on loopback, spoken well enough for kubectl and client-node.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { parse as parseYaml } from "yaml";
 import type { Api, DeleteOptions, FieldValidation, WatchEvent } from "./api.ts";
@@ -20,12 +21,13 @@ export interface PodIo {
 
 export interface ApiServerDeps {
   api: Api;
+  tls: { key: Buffer; cert: Buffer };
   podIo?: PodIo;
   log?: (line: Record<string, unknown>) => void;
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({ key: deps.tls.key, cert: deps.tls.cert }, (req, res) => {
     handle(deps, req, res).catch((err: unknown) => sendError(res, err));
   });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

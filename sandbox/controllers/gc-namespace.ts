@@ -53,17 +53,8 @@ export class NamespaceController extends QueuedController {
     this.queue.enqueue(key, RECHECK_MS);
   }
 
-  /**
-   * Api.update removes an object that has a deletionTimestamp and no metadata.finalizers, which is what a
-   * terminating namespace normally looks like (spec.finalizers holds it), status writes included. Until that
-   * honours spec.finalizers, such a namespace's status goes straight to the store.
-   */
   private writeStatus(ns: KObject, status: Record<string, unknown>): void {
-    if ((ns.metadata.finalizers ?? []).length > 0) {
-      writeStatus(this.api, this.r.namespaces, ns, status);
-      return;
-    }
-    if (canonicalJson(ns["status"] ?? {}) !== canonicalJson(status)) this.api.store.replace("/namespaces", { ...ns, status });
+    writeStatus(this.api, this.r.namespaces, ns, status);
   }
 
   /** Deletes what is not yet being deleted; returns what is left and which finalizers hold it. */

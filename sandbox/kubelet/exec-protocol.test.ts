@@ -274,6 +274,18 @@ describe("upgradeExec with a real container", () => {
     expect(r.status.status).toBe("Success");
   });
 
+  it("client-node Exec: binary output arrives intact", async () => {
+    const stdout = new PassThrough();
+    const out = readAll(stdout);
+    const status = await new Promise<V1Status>((resolve, reject) => {
+      client().exec("ns", "web", "main", ["sh", "-c", "head -c 3000000 /dev/urandom | tee /data/blob"], stdout, null, null, false, resolve).catch(reject);
+    });
+    expect(status.status).toBe("Success");
+    const got = await out;
+    expect(got.length).toBe(3_000_000);
+    expect(got.equals(readFileSync(join(data, "blob")))).toBe(true);
+  });
+
   it("answers an HTTP Status before upgrading when the pod or container is wrong", async () => {
     const upgrade = (path: string, headers: Record<string, string> = {}) =>
       new Promise<{ code: number; body: Record<string, unknown> }>((resolve, reject) => {
@@ -331,7 +343,7 @@ current-context: sandbox
     return { code, stdout: stdout.toString(), stderr: stderr.toString() };
   }
 
-  it("real kubectl exec: output, exit code, stdin", async () => {
+  it("real kubectl exec and cp: output, exit code, stdin", async () => {
     const ok = await kubectl(["exec", "web", "--", "sh", "-c", "cat /data/greeting; echo to-stderr >&2"]);
     expect(ok).toEqual({ code: 0, stdout: "hello from the volume\n", stderr: "to-stderr\n" });
     expect(requests).toContain("GET /api/v1/namespaces/ns/pods/web");
@@ -342,6 +354,13 @@ current-context: sandbox
     const piped = await kubectl(["exec", "-i", "web", "--", "sh", "-c", "wc -c; cat > /data/from-kubectl"], "twelve bytes");
     expect(piped).toMatchObject({ code: 0, stdout: "12\n" });
     expect(readFileSync(join(data, "from-kubectl"), "utf8")).toBe("");
+
+    const local = join(root, "upload.bin");
+    writeFileSync(local, Buffer.alloc(100_000, 7));
+    expect(await kubectl(["cp", local, "web:/data/uploaded.bin"])).toMatchObject({ code: 0 });
+    expect(readFileSync(join(data, "uploaded.bin")).equals(readFileSync(local))).toBe(true);
+    expect(await kubectl(["cp", "web:/data/greeting", join(root, "downloaded")])).toMatchObject({ code: 0 });
+    expect(readFileSync(join(root, "downloaded"), "utf8")).toBe("hello from the volume\n");
 
     const bad = await kubectl(["exec", "web", "-c", "side", "--", "true"]);
     expect(bad.code).not.toBe(0);

@@ -117,10 +117,13 @@ export function handleExecWebSocket(
   const outputs = Promise.all([forward(proc.stdout, STDOUT, opts.stdout), forward(proc.stderr, STDERR, opts.stderr && !opts.tty)]);
 
   let stdinOpen = opts.stdin;
+  let stdinEnded = false;
   const endStdin = () => {
     stdinOpen = false;
-    proc.stdin.end();
+    if (!stdinEnded) proc.stdin.end();
+    stdinEnded = true;
   };
+  proc.stdin.on("error", () => {}); // the process may stop reading at any time
   if (!opts.stdin) endStdin();
 
   ws.on("message", (raw: RawData) => {
@@ -164,6 +167,7 @@ export function handleExecWebSocket(
     const result = await proc.exited;
     await outputs;
     done = true;
+    ws.resume(); // if stdin backpressure paused it: the closing handshake needs reads
     if (ws.readyState !== WebSocket.OPEN) return;
     const status = execStatus(command, result);
     if (v4) send(ERROR, Buffer.from(JSON.stringify(status)));

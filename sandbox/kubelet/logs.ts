@@ -63,42 +63,62 @@ export class LogWriter {
     this.#clock = clock;
   }
 
-  write(stream: LogStream, chunk: Buffer): void {
+  /** False when the file lags behind: wait for drained() before writing more. */
+  write(stream: LogStream, chunk: Buffer): boolean {
+    // Every line completed by this chunk gets the same timestamp: the time it was read, as CRI runtimes do.
+    const head = Buffer.from(`${formatRfc3339Nano(this.#clock())} ${stream} `);
+    const parts: Buffer[] = [];
     let buf = this.#pending[stream].length ? Buffer.concat([this.#pending[stream], chunk]) : chunk;
     for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
-      this.#entries(stream, buf.subarray(0, nl), true);
+      this.#entries(parts, head, buf.subarray(0, nl));
       buf = buf.subarray(nl + 1);
     }
     while (buf.length >= MAX_ENTRY_BYTES) {
-      this.#entry(stream, "P", buf.subarray(0, MAX_ENTRY_BYTES));
+      parts.push(head, PARTIAL, buf.subarray(0, MAX_ENTRY_BYTES), NEWLINE);
       buf = buf.subarray(MAX_ENTRY_BYTES);
     }
     this.#pending[stream] = Buffer.from(buf);
+    if (parts.length) this.#out.write(Buffer.concat(parts));
+    return !this.#out.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    if (!this.#out.writableNeedDrain || this.#out.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#out.off("drain", done);
+        this.#out.off("close", done);
+        resolve();
+      };
+      this.#out.on("drain", done);
+      this.#out.on("close", done);
+    });
   }
 
   /** Writes what is left without a newline (as P entries, so the raw text stays exact) and closes the file. */
   async close(): Promise<void> {
     for (const stream of ["stdout", "stderr"] as const) {
-      if (this.#pending[stream].length) this.#entry(stream, "P", this.#pending[stream]);
+      const rest = this.#pending[stream];
+      if (rest.length) this.#out.write(Buffer.concat([Buffer.from(`${formatRfc3339Nano(this.#clock())} ${stream} `), PARTIAL, rest, NEWLINE]));
       this.#pending[stream] = Buffer.alloc(0);
     }
     await new Promise<void>((resolve) => this.#out.end(() => resolve()));
   }
 
-  #entries(stream: LogStream, line: Buffer, full: boolean): void {
+  /** One line as F, after P entries for each full MAX_ENTRY_BYTES piece of it. */
+  #entries(parts: Buffer[], head: Buffer, line: Buffer): void {
     let rest = line;
     while (rest.length > MAX_ENTRY_BYTES) {
-      this.#entry(stream, "P", rest.subarray(0, MAX_ENTRY_BYTES));
+      parts.push(head, PARTIAL, rest.subarray(0, MAX_ENTRY_BYTES), NEWLINE);
       rest = rest.subarray(MAX_ENTRY_BYTES);
     }
-    this.#entry(stream, full ? "F" : "P", rest);
-  }
-
-  #entry(stream: LogStream, tag: "F" | "P", content: Buffer): void {
-    const head = `${formatRfc3339Nano(this.#clock())} ${stream} ${tag} `;
-    this.#out.write(Buffer.concat([Buffer.from(head), content, Buffer.from("\n")]));
+    parts.push(head, FULL, rest, NEWLINE);
   }
 }
+
+const FULL = Buffer.from("F ");
+const PARTIAL = Buffer.from("P ");
+const NEWLINE = Buffer.from("\n");
 
 export interface ReadLogsOptions {
   /** Only the last N entries (lines) before following. */
@@ -137,43 +157,48 @@ async function* generateLogs(path: string, opts: ReadLogsOptions, signal: AbortS
     () => (exited = true),
     () => (exited = true),
   );
-  const render = (e: LogEntry): Buffer =>
-    Buffer.concat([
-      opts.timestamps ? Buffer.from(`${e.time} `) : Buffer.alloc(0),
-      e.content,
-      e.partial ? Buffer.alloc(0) : Buffer.from("\n"),
-    ]);
-  const take = (b: Buffer): Buffer => {
-    const out = b.length > left ? b.subarray(0, left) : b;
-    left -= out.length;
-    return out;
+  const render = (entries: LogEntry[]): Buffer => {
+    const parts: Buffer[] = [];
+    for (const e of entries) {
+      if (since !== undefined && e.time < since) continue;
+      if (opts.timestamps) parts.push(Buffer.from(`${e.time} `));
+      parts.push(e.content);
+      if (!e.partial) parts.push(NEWLINE);
+    }
+    const out = Buffer.concat(parts);
+    const taken = out.length > left ? out.subarray(0, left) : out;
+    left -= taken.length;
+    return taken;
   };
 
   const file = new LogFileCursor(path);
   try {
-    // What is there already, filtered by time and cut to the tail.
+    // What is there already: streamed as it is read, or cut to the tail first.
     const tail = opts.tailLines;
     let backlog: LogEntry[] = [];
     for (let batch = await file.readEntries(); batch.length > 0; batch = await file.readEntries()) {
+      if (tail === undefined) {
+        const out = render(batch);
+        if (out.length) yield out;
+        if (left <= 0 || signal.aborted) return;
+        continue;
+      }
       backlog.push(...batch.filter((e) => since === undefined || e.time >= since));
-      if (tail !== undefined && backlog.length > tail) backlog = tail === 0 ? [] : backlog.slice(-tail);
+      if (backlog.length > tail) backlog = tail === 0 ? [] : backlog.slice(-tail);
     }
-    for (const e of backlog) {
-      if (left <= 0 || signal.aborted) return;
-      yield take(render(e));
+    if (backlog.length) {
+      const out = render(backlog);
+      if (out.length) yield out;
     }
     if (!opts.follow) return;
 
     for (;;) {
       if (left <= 0 || signal.aborted) return;
       const last = exited; // read once more after the exit was seen: the writer is flushed by then
-      let entries: LogEntry[];
-      while ((entries = await file.readEntries()).length > 0) {
-        for (const e of entries) {
-          if (since !== undefined && e.time < since) continue;
-          if (left <= 0 || signal.aborted) return;
-          yield take(render(e));
-        }
+      for (let batch = await file.readEntries(); batch.length > 0; batch = await file.readEntries()) {
+        const out = render(batch);
+        if (out.length) yield out;
+        if (left <= 0 || signal.aborted) return;
       }
       if (last) return;
       await pause(opts.pollMs ?? 100, signal, opts.exited);
@@ -203,7 +228,7 @@ class LogFileCursor {
         return []; // not created yet
       }
     }
-    const buf = Buffer.alloc(256 * 1024);
+    const buf = Buffer.allocUnsafe(256 * 1024);
     const { bytesRead } = await this.#fh.read(buf, 0, buf.length, this.#pos);
     if (bytesRead === 0) return [];
     this.#pos += bytesRead;
@@ -211,7 +236,7 @@ class LogFileCursor {
     const entries: LogEntry[] = [];
     for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
       const e = parseLogLine(data.subarray(0, nl));
-      if (e) entries.push({ ...e, content: Buffer.from(e.content) });
+      if (e) entries.push(e); // slices of `data`, a fresh buffer per read
       data = data.subarray(nl + 1);
     }
     this.#rest = Buffer.from(data);

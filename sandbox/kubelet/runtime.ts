@@ -124,11 +124,12 @@ export class Container {
   }
 
   async #start(): Promise<void> {
-    await mkdir(this.spec.stateDir, { recursive: true });
-    await writeFile(this.logPath(), "", { flag: "a" });
-    const log = new LogWriter(this.logPath());
+    let log: LogWriter | undefined;
     let setup: string;
     try {
+      await mkdir(this.spec.stateDir, { recursive: true });
+      await writeFile(this.logPath(), "", { flag: "a" }); // exists from the start, for followers
+      log = new LogWriter(this.logPath());
       if (this.spec.command.length === 0) throw new Error("no command specified");
       await mkdir(this.#path("rootfs"), { recursive: true });
       await mkdir(this.#path("upper"), { recursive: true });
@@ -145,7 +146,7 @@ export class Container {
         ...(this.spec.hostname !== undefined ? { hostname: this.spec.hostname } : {}),
       });
     } catch (e) {
-      await log.close();
+      await log?.close();
       this.#finish({ exitCode: 128, reason: "ContainerCannotRun", message: errorMessage(e), startedAt: new Date(), finishedAt: new Date() });
       return;
     }
@@ -182,10 +183,14 @@ export class Container {
 
     this.#startedAt = new Date();
     this.#state = "running";
+    const writer = log;
     const pump = (stream: LogStream, from: Readable | null) =>
       from?.on("data", (chunk: Buffer) => {
-        log.write(stream, chunk);
         this.#output.emit("data", stream, chunk);
+        if (!writer.write(stream, chunk)) {
+          from.pause(); // the container blocks on a full pipe until the log catches up
+          void writer.drained().then(() => from.resume());
+        }
       });
     pump("stdout", child.stdout);
     pump("stderr", child.stderr);
@@ -196,7 +201,7 @@ export class Container {
       this.#state = "exited";
       await this.#reap(); // like the end of a pid namespace: nothing outlives the main process
       await closed;
-      await log.close();
+      await writer.close();
       this.#output.emit("end");
       const exitCode = signal ? signalExitCode(signal) : (code ?? 0);
       const message = await this.#terminationMessage(exitCode);

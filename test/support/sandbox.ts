@@ -1,5 +1,6 @@
 // Test helpers: a sandbox in a temp dir, the real kubectl against it, and polling.
 import { execFile, spawn } from "node:child_process";
+import { request as httpsRequest } from "node:https";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,10 +19,29 @@ export interface TestSandbox extends Sandbox {
   close(): Promise<void>;
 }
 
-export async function testSandbox(opts: { snapshotReadyDelayMs?: number; dir?: string } = {}): Promise<TestSandbox> {
+export interface RawResponse {
+  status: number;
+  body: string;
+  json(): Record<string, unknown>;
+}
+
+/** A plain HTTPS request to the sandbox API server (no client library in between). */
+export function rawRequest(sb: Pick<Sandbox, "url" | "ca">, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, sb.url), { method, ca: sb.ca, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export async function testSandbox(opts: { snapshotReadyDelayMs?: number; dir?: string; watchHistory?: number } = {}): Promise<TestSandbox> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "rafdir-sandbox-"));
   const log = createLogger({ name: "sandbox", level: process.env["RAFDIR_TEST_LOG"] ?? "warn" });
-  const sandbox = await startSandbox({ dir, log, snapshotReadyDelayMs: opts.snapshotReadyDelayMs });
+  const sandbox = await startSandbox({ dir, log, snapshotReadyDelayMs: opts.snapshotReadyDelayMs, watchHistory: opts.watchHistory });
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfig);
   return {
