@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { join, resolve } from "node:path";
+import { pino } from "pino";
 import { createLogger } from "../shared/log.ts";
 import { startSandbox } from "../sandbox/sandbox.ts";
 
@@ -61,7 +62,7 @@ export async function sandboxUp(dirArg: string, detach: boolean): Promise<number
   }
   rmSync(infoPath(dir), { force: true });
   if (detach) return detachUp(dir);
-  const log = createLogger({ name: "sandbox", level: process.env["RAFDIR_LOG_LEVEL"] ?? "info" }, undefined);
+  const log = createLogger({ name: "sandbox", level: process.env["RAFDIR_LOG_LEVEL"] ?? "info" }, pino.destination(2)); // stdout stays for the summary
   const sandbox = await startSandbox({ dir, log });
   const info: RunInfo = { pid: process.pid, url: sandbox.url, kubeconfig: sandbox.kubeconfig, dir, startedAt: new Date().toISOString() };
   writeFileSync(infoPath(dir), JSON.stringify(info, null, 2));
