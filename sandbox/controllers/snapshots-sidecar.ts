@@ -82,6 +82,20 @@ export class SnapshotSidecar {
     return this.checkPreProvisioned(content, src.snapshotHandle);
   }
 
+  /**
+   * A content removed from the API (e.g. an unbound pre-provisioned one, which has no finalizer): like the real
+   * sidecar's delete handler, a Delete policy still deletes the snapshot behind it.
+   */
+  async contentRemoved(content: VolumeSnapshotContent): Promise<void> {
+    if (content.spec.driver !== SANDBOX_DRIVER || content.spec.deletionPolicy !== "Delete") return;
+    const handle = content.status?.snapshotHandle ?? content.spec.source.snapshotHandle;
+    if (!handle) return;
+    const dir = snapshotDir(this.d.dataDir, handle);
+    if (!(await exists(dir))) return;
+    await removeDir(dir);
+    this.d.log.info({ controller: "csi-snapshotter", content: content.metadata.name, snapshotHandle: handle }, "deleted snapshot of a removed content");
+  }
+
   private async deleteSnapshot(content: VolumeSnapshotContent): Promise<number | undefined> {
     const handle = content.status?.snapshotHandle;
     if (content.spec.deletionPolicy === "Delete" && handle) {

@@ -193,6 +193,20 @@ describe("SnapshotController", () => {
     await waitFor("status cleared", () => status(h.api.get(h.s.contents, undefined, "orphan"))["snapshotHandle"] === undefined);
   });
 
+  it("deletes the backing snapshot of an unbound pre-provisioned Delete content removed without finalizers", async () => {
+    h = await startHarness();
+    const { handle } = await claimWithSnapshot(h, "sandbox-retain");
+    h.api.create(h.s.contents, undefined, {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotContent",
+      metadata: { name: "orphan" },
+      spec: { deletionPolicy: "Delete", driver: SANDBOX_DRIVER, source: { snapshotHandle: handle }, volumeSnapshotRef: { name: "nobody", namespace: "backup" } },
+    });
+    h.api.delete(h.s.contents, undefined, "orphan");
+    expect(h.api.tryGet(h.s.contents, undefined, "orphan")).toBeUndefined();
+    await waitFor("backing snapshot deleted", async () => !(await exists(snapshotDir(h.dataDir, handle))));
+  });
+
   it("holds a snapshot that a Pending claim restores from until the claim is provisioned", async () => {
     h = await startHarness();
     await claimWithSnapshot(h);

@@ -76,6 +76,9 @@ export class SnapshotController implements Controller {
       const bound = (obj as VolumeSnapshot).status?.boundVolumeSnapshotContentName;
       if (bound) this.contents.enqueue(`/${bound}`);
     } else if (e.resource === `${GROUP}/volumesnapshotcontents`) {
+      if (e.type === "DELETED") {
+        this.sidecar.contentRemoved(obj as VolumeSnapshotContent).catch((err: unknown) => this.ctx.log.warn({ content: obj.metadata.name, err: String(err) }, "deleting a removed content's snapshot failed"));
+      }
       this.contents.enqueue(`/${obj.metadata.name}`);
       const ref = (obj as VolumeSnapshotContent).spec?.volumeSnapshotRef;
       if (ref?.name && ref.namespace) this.snapshots.enqueue(`${ref.namespace}/${ref.name}`);
