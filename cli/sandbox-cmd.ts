@@ -12,6 +12,8 @@ export const DEFAULT_SANDBOX_DIR = ".rafdir/sandbox";
 interface RunInfo {
   pid: number;
   url: string;
+  brokerUrl?: string;
+  ingressUrl?: string;
   kubeconfig: string;
   dir: string;
   startedAt: string;
@@ -44,6 +46,7 @@ function printInfo(info: RunInfo): void {
     [
       `sandbox running (pid ${info.pid})`,
       `  API server:  ${info.url}`,
+      ...(info.brokerUrl ? [`  broker:      ${info.brokerUrl}`] : []),
       `  kubeconfig:  ${info.kubeconfig}`,
       `  use it:      export KUBECONFIG=${info.kubeconfig}`,
       "",
@@ -64,7 +67,14 @@ export async function sandboxUp(dirArg: string, detach: boolean): Promise<number
   if (detach) return detachUp(dir);
   const log = createLogger({ name: "sandbox", level: process.env["RAFDIR_LOG_LEVEL"] ?? "info" }, pino.destination(2)); // stdout stays for the summary
   const sandbox = await startSandbox({ dir, log });
-  const info: RunInfo = { pid: process.pid, url: sandbox.url, kubeconfig: sandbox.kubeconfig, dir, startedAt: new Date().toISOString() };
+  const info: RunInfo = {
+    pid: process.pid,
+    url: sandbox.url,
+    ...(sandbox.eventing ? { brokerUrl: sandbox.eventing.brokerUrl, ingressUrl: sandbox.eventing.ingressUrl } : {}),
+    kubeconfig: sandbox.kubeconfig,
+    dir,
+    startedAt: new Date().toISOString(),
+  };
   writeFileSync(infoPath(dir), JSON.stringify(info, null, 2));
   printInfo(info);
   await new Promise<void>((done) => {

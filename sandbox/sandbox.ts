@@ -14,6 +14,7 @@ import { GarbageCollector, NamespaceController } from "./controllers/gc.ts";
 import { SnapshotController } from "./controllers/snapshots.ts";
 import { StorageController } from "./controllers/storage.ts";
 import { DeploymentController, ReplicaSetController, StatefulSetController } from "./controllers/workloads.ts";
+import { startEventing, type Eventing, type EventingOptions } from "./eventing/eventing.ts";
 import { Kubelet } from "./kubelet/kubelet.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -30,6 +31,8 @@ export interface SandboxOptions {
   snapshotReadyDelayMs?: number;
   /** How many changes a watch can resume across (older resourceVersions get 410 Gone). */
   watchHistory?: number;
+  /** Local Knative Eventing wired from knative/ (default on). */
+  eventing?: false | Pick<EventingOptions, "startFunctions" | "timeScale" | "port" | "services" | "faults" | "schedulePings">;
   log: Logger;
 }
 
@@ -38,6 +41,7 @@ export interface Sandbox {
   kubeconfig: string;
   /** PEM of the CA that signed the API server's certificate. */
   ca: Buffer;
+  eventing?: Eventing;
   api: Api;
   stop(): Promise<void>;
 }
@@ -98,15 +102,21 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   writeFileSync(kubeconfig, kubeconfigYaml(url, tls.ca));
   for (const c of controllers) c.start();
   opts.log.info({ url, kubeconfig, dir }, "sandbox API server listening");
+  const eventing =
+    opts.eventing === false
+      ? undefined
+      : await startEventing({ dir, manifestsDir: join(PROJECT_ROOT, "knative"), api, apiServerUrl: url, kubeconfig, projectRoot: PROJECT_ROOT, log: opts.log, ...(opts.eventing ?? {}) });
   let stopped = false;
   return {
     url,
     kubeconfig,
     ca: tls.ca,
     api,
+    eventing,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await eventing?.stop();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       for (const c of [...controllers].reverse()) await c.stop();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "../../shared/log.ts";
-import { startSandbox, type Sandbox } from "../../sandbox/sandbox.ts";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/sandbox.ts";
 
 const run = promisify(execFile);
 
@@ -38,10 +38,18 @@ export function rawRequest(sb: Pick<Sandbox, "url" | "ca">, method: string, path
   });
 }
 
-export async function testSandbox(opts: { snapshotReadyDelayMs?: number; dir?: string; watchHistory?: number } = {}): Promise<TestSandbox> {
+export async function testSandbox(
+  opts: { snapshotReadyDelayMs?: number; dir?: string; watchHistory?: number; eventing?: SandboxOptions["eventing"] } = {},
+): Promise<TestSandbox> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "rafdir-sandbox-"));
   const log = createLogger({ name: "sandbox", level: process.env["RAFDIR_TEST_LOG"] ?? "warn" });
-  const sandbox = await startSandbox({ dir, log, snapshotReadyDelayMs: opts.snapshotReadyDelayMs, watchHistory: opts.watchHistory });
+  const sandbox = await startSandbox({
+    dir,
+    log,
+    snapshotReadyDelayMs: opts.snapshotReadyDelayMs,
+    watchHistory: opts.watchHistory,
+    eventing: opts.eventing ?? false,
+  });
   const kc = new KubeConfig();
   kc.loadFromFile(sandbox.kubeconfig);
   return {
