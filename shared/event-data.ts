@@ -49,6 +49,14 @@ export const PodFinishedData = z.object({
   result: z.unknown().optional(),
 });
 
+/** A step gave up on a run; `reason` is a CamelCase machine word, `message` says what a person can do. */
+export const BackupAbortedData = z.object({
+  ...RunRef,
+  step: z.enum(["plan", "target", "quiesce", "snapshot", "copy", "backup", "timeout", "delivery"]),
+  reason: z.string().min(1),
+  message: z.string().min(1),
+});
+
 const Outcome = {
   ...RunRef,
   reason: z.string().min(1).optional(),

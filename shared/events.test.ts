@@ -25,6 +25,7 @@ const samples: { [T in EventType]: unknown } = {
   [EventTypes.snapshotReady]: { run: "r", profile: "p", snapshots: [{ pvc: "data", volumeSnapshot: "r-data", namespace: "app" }] },
   [EventTypes.pvcBound]: { run: "r", profile: "p", pvcs: [{ name: "r-data", phase: "WaitingForFirstConsumer" }] },
   [EventTypes.podFinished]: { run: "r", pod: "r-backup", phase: "Succeeded", result: { snapshot_id: "abc" } },
+  [EventTypes.backupAborted]: { run: "r", profile: "p", step: "target", reason: "NoTargetPod", message: "no pod matches app=web in namespace shop" },
   [EventTypes.backupSucceeded]: { run: "r", profile: "p", summary: { files_new: 1 } },
   [EventTypes.backupFailed]: { run: "r", profile: "p", reason: "PodFailed", message: "exit 3" },
   [EventTypes.restoreRequested]: { profile: "p", target: { namespace: "app", pvc: "data-restored" } },
