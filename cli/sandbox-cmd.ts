@@ -14,6 +14,7 @@ interface RunInfo {
   url: string;
   brokerUrl?: string;
   ingressUrl?: string;
+  repository?: { path: string; passwordFile: string };
   kubeconfig: string;
   dir: string;
   startedAt: string;
@@ -48,6 +49,9 @@ function printInfo(info: RunInfo): void {
       `  API server:  ${info.url}`,
       ...(info.brokerUrl ? [`  broker:      ${info.brokerUrl}`] : []),
       `  kubeconfig:  ${info.kubeconfig}`,
+      ...(info.repository
+        ? [`  repository:  ${info.repository.path}`, `  password:    ${info.repository.passwordFile}`, `  inspect it:  restic -r ${info.repository.path} --password-file ${info.repository.passwordFile} snapshots`]
+        : []),
       `  use it:      export KUBECONFIG=${info.kubeconfig}`,
       "",
     ].join("\n"),
@@ -72,6 +76,7 @@ export async function sandboxUp(dirArg: string, detach: boolean): Promise<number
     url: sandbox.url,
     ...(sandbox.eventing ? { brokerUrl: sandbox.eventing.brokerUrl, ingressUrl: sandbox.eventing.ingressUrl } : {}),
     kubeconfig: sandbox.kubeconfig,
+    repository: sandbox.repository,
     dir,
     startedAt: new Date().toISOString(),
   };

@@ -16,6 +16,7 @@ import { StorageController } from "./controllers/storage.ts";
 import { DeploymentController, ReplicaSetController, StatefulSetController } from "./controllers/workloads.ts";
 import { startEventing, type Eventing, type EventingOptions } from "./eventing/eventing.ts";
 import { Kubelet } from "./kubelet/kubelet.ts";
+import { installRafdirDefaults, type RepositoryInfo } from "./rafdir-defaults.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -41,6 +42,8 @@ export interface Sandbox {
   kubeconfig: string;
   /** PEM of the CA that signed the API server's certificate. */
   ca: Buffer;
+  /** The local restic repository backups go to. */
+  repository: RepositoryInfo;
   eventing?: Eventing;
   api: Api;
   stop(): Promise<void>;
@@ -76,6 +79,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const api = new Api(store);
   bootstrap(api, nodes);
   const ctx: ControllerContext = { api, dataDir: join(dir, "data"), log: opts.log, now: () => new Date() };
+  const repository = installRafdirDefaults(api, { dir, dataDir: ctx.dataDir, projectRoot: PROJECT_ROOT });
   const kubeconfig = join(dir, "kubeconfig");
   const kubelet = new Kubelet(ctx, {
     nodes,
@@ -111,6 +115,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     url,
     kubeconfig,
     ca: tls.ca,
+    repository,
     api,
     eventing,
     async stop() {
