@@ -33,6 +33,38 @@ export const Phases = ["Pending", "Snapshotting", "Copying", "BackingUp", "Clean
 export type Phase = (typeof Phases)[number];
 export const isFinal = (p: Phase | undefined): boolean => p === "Succeeded" || p === "Failed";
 
+/**
+ * Names of `status.steps` entries (step → RFC3339 time it completed). A step recorded here is never redone; the
+ * functions that own a step write it, everyone may read it.
+ */
+export const Steps = {
+  /** plan: the BackupRun was created and announced. */
+  planned: "planned",
+  /** snapshot: target pod, volumes and classes resolved and verified (status.target/volumes/direct written). */
+  targetResolved: "targetResolved",
+  /** snapshot: the app is quiesced (pods of a stopped workload gone, command-before ran). */
+  quiesced: "quiesced",
+  /** snapshot: the source VolumeSnapshots exist. */
+  snapshotsRequested: "snapshotsRequested",
+  /** snapshot: un-quiesced right after every snapshot got its handle (scaled back / command-after ran). */
+  unquiesced: "unquiesced",
+  /** snapshot: every source snapshot is readyToUse; io.rafdir.snapshot.ready was sent (phase → Copying). */
+  snapshotsReady: "snapshotsReady",
+  /** snapshot: copy contents, backup snapshots and backup PVCs exist. */
+  copied: "copied",
+  /** snapshot: every backup PVC is Bound or waits for its first consumer; io.rafdir.pvc.bound was sent. */
+  pvcsReady: "pvcsReady",
+  /** run-restic: the per-run ConfigMap and the backup pod exist (status.configMap/pod written; phase → BackingUp). */
+  podCreated: "podCreated",
+  /** run-restic: the backup pod ended and io.rafdir.pod.finished was sent (with the runner's result). */
+  podFinished: "podFinished",
+  /** cleanup: the outcome is decided (status.error or none, status.result) and teardown began (phase → CleaningUp). */
+  cleanupStarted: "cleanupStarted",
+  /** cleanup: everything the run created is gone, or its deletion is requested (the source snapshots, last). */
+  tornDown: "tornDown",
+} as const;
+export type Step = (typeof Steps)[keyof typeof Steps];
+
 const Ref = z.object({ namespace: z.string(), name: z.string() });
 
 /** How the app was quiesced, persisted BEFORE quiescing so any later step (or the janitor) can undo it. */
@@ -64,6 +96,14 @@ export const RunVolume = z.object({
   backupPvc: z.string().optional(), // in the backup namespace
   /** Where the PVC is mounted in the backup pod, as in the app pod. */
   mounts: z.array(z.object({ mountPath: z.string(), subPath: z.string().optional() })),
+  /** The CSI driver of the source PV; the snapshot class and the backup PVC's storage class were verified to match. */
+  driver: z.string().optional(),
+  /** The VolumeSnapshotClass of the source snapshot (the profile's snapshot-class, else the driver's default). */
+  snapshotClass: z.string().optional(),
+  /** The StorageClass of the backup PVC (the profile's storage-class, else the source PVC's). */
+  storageClass: z.string().optional(),
+  /** The source PVC's capacity (a quantity): the backup PVC's size when the snapshot has no restoreSize. */
+  capacity: z.string().optional(),
 });
 export type RunVolume = z.infer<typeof RunVolume>;
 
@@ -78,25 +118,56 @@ export const RunStatus = z.object({
   target: z.object({ namespace: z.string(), pod: z.string().optional(), node: z.string().optional() }).optional(),
   quiesce: QuiesceRecord.optional(),
   volumes: z.array(RunVolume).optional(),
-  /** NFS / hostPath sources backed up directly. */
-  direct: z.array(z.object({ kind: z.enum(["nfs", "hostPath"]), source: z.string(), mountPath: z.string() })).optional(),
+  /** NFS / hostPath sources backed up directly (one entry per mountPath in the backup pod). */
+  direct: z
+    .array(
+      z.object({
+        kind: z.enum(["nfs", "hostPath"]),
+        /** `server:/path` or the host path, for people. */
+        source: z.string(),
+        mountPath: z.string(),
+        subPath: z.string().optional(),
+        nfs: z.object({ server: z.string(), path: z.string() }).optional(),
+        hostPath: z.string().optional(),
+      }),
+    )
+    .optional(),
   pod: z.string().optional(),
   configMap: z.string().optional(),
+  /** The backup's summary, recorded by cleanup: per repository the snapshot and restic's counters (RunSummary). */
   result: z.unknown().optional(),
   error: z.object({ step: z.string(), reason: z.string(), message: z.string() }).optional(),
+  /** Problems that did not fail the run (e.g. command-after exited non-zero), for the outcome. */
+  warnings: z.array(z.string()).optional(),
 });
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export interface BackupRun {
   apiVersion: typeof RUN_API_VERSION;
   kind: typeof RUN_KIND;
-  metadata: { name: string; namespace: string; uid?: string; labels?: Record<string, string>; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+  };
   spec: { profile: string; trigger: string; requestedBy?: string; force?: boolean; repositories?: string[] };
   status?: RunStatus;
 }
 
 export function runRef(namespace: string, name: string) {
   return { apiVersion: RUN_API_VERSION, kind: RUN_KIND, plural: RUN_PLURAL, namespace, name };
+}
+
+/** The run's status, parsed; undefined when a status is present but breaks the contract (never guess a phase). */
+export function parseStatus(run: { status?: unknown }): RunStatus | undefined {
+  const raw = run.status;
+  if (raw === undefined || raw === null || (typeof raw === "object" && Object.keys(raw).length === 0)) return { phase: "Pending" };
+  const parsed = RunStatus.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The run's status, parsed; a missing or unreadable status reads as a fresh Pending run. */

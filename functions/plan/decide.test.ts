@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { parseRafdirConfig } from "../../shared/profiles/index.ts";
+import type { BackupRun, RunStatus } from "../../shared/runs/run.ts";
+import { notices, planRuns, runTime, scheduleTrigger, type PlanInput, type Trigger } from "./decide.ts";
+
+const NOW = new Date("2026-11-26T02:00:00Z");
+
+const config = parseRafdirConfig({
+  "profiles.yaml": "version: '1'\n",
+  repositories: "local: {repository: /srv/restic}\nremote: {repository: s3:x}\n",
+  profiles: [
+    "db: {namespace: apps, deployment: db, folders: [/data]}",
+    "web: {namespace: apps, deployment: web, folders: [/srv], repositories: [local]}",
+    "broken: {namespace: apps, deployment: x, folders: [relative]}",
+    "off: {namespace: apps, deployment: off, folders: [/data], disabled: true}",
+  ].join("\n"),
+  schedules: "daily: {cron: '0 2 * * *', profiles: all}\nnightly: {cron: '0 3 * * *', profiles: [web]}\n",
+  settings: "concurrency: 5\nminInterval: 12h\n",
+});
+
+const run = (name: string, profile: string, status: Partial<RunStatus>): BackupRun => ({
+  apiVersion: "rafdir.io/v1alpha1",
+  kind: "BackupRun",
+  metadata: { name, namespace: "backup", labels: { "rafdir.io/profile": profile } },
+  spec: { profile, trigger: "schedule:daily" },
+  status: { phase: "Pending", ...status },
+});
+
+const daily: Trigger = { kind: "schedule", schedule: "daily" };
+const manual = (request: Extract<Trigger, { kind: "manual" }>["request"]): Trigger => ({ kind: "manual", request, requestedBy: "/rafdir/cli" });
+
+describe("scheduleTrigger", () => {
+  it.each([
+    ["data names the schedule", { schedule: "daily" }, "/apis/v1/namespaces/backup/pingsources/whatever", "daily"],
+    ["only the source names it", {}, "/apis/v1/namespaces/backup/pingsources/rafdir-schedule-nightly", "nightly"],
+  ])("given %s, returns that schedule", (_what, data, source, schedule) => {
+    expect(scheduleTrigger(data, source)).toEqual({ ok: true, trigger: { kind: "schedule", schedule } });
+  });
+
+  it.each([
+    ["a janitor tick", { janitor: true }, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", "rafdir-cleanup"],
+    ["no schedule anywhere", {}, "/apis/v1/namespaces/backup/pingsources/other", "names no schedule"],
+  ])("given %s, refuses it", (_what, data, source, reason) => {
+    const r = scheduleTrigger(data, source);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toContain(reason);
+  });
+});
+
+describe("runTime", () => {
+  it.each([
+    ["a recent event time", "2026-11-26T01:59:30Z", "2026-11-26T01:59:30.000Z"],
+    ["no event time", undefined, NOW.toISOString()],
+    ["an event time two hours old", "2026-11-26T00:00:00Z", NOW.toISOString()],
+    ["an event time in the future", "2026-11-26T02:05:00Z", NOW.toISOString()],
+    ["garbage", "yesterday", NOW.toISOString()],
+  ])("given %s, names runs after %s", (_what, time, expected) => {
+    expect(runTime(time, NOW).toISOString()).toBe(expected);
+  });
+});
+
+describe("planRuns", () => {
+  const plan = (over: Partial<PlanInput>) => planRuns(config, { trigger: daily, runs: [], now: NOW, ...over });
+
+  it("given a daily tick and no history, plans every enabled valid profile and reports the invalid one", () => {
+    const d = plan({});
+    expect(d.runs.map((r) => r.name)).toEqual(["db-20261126020000", "web-20261126020000"]);
+    expect(d.runs[0]).toMatchObject({
+      profile: "db",
+      labels: { "rafdir.io/profile": "db", "rafdir.io/run": "db-20261126020000", "app.kubernetes.io/managed-by": "rafdir" },
+      spec: { profile: "db", trigger: "schedule:daily", repositories: ["local", "remote"] },
+      status: { phase: "Pending", startedAt: NOW.toISOString(), deadline: "2026-11-26T02:10:00.000Z" },
+    });
+    expect(d.invalid.map((i) => [i.profile, i.field])).toEqual([["broken", "folders[0]"]]);
+    expect(d.skipped.map((s) => s.profile).sort()).toEqual(["broken", "off"]);
+  });
+
+  it.each([
+    ["another run of the profile is active", [run("db-20261125020000", "db", { phase: "BackingUp" })], "still active"],
+    ["it succeeded an hour ago", [run("db-20261126010000", "db", { phase: "Succeeded", finishedAt: "2026-11-26T01:00:00Z" })], "recent success"],
+  ])("given %s, skips the profile with that reason", (_what, runs, reason) => {
+    const d = plan({ runs, trigger: manual({ profiles: ["db"] }) });
+    expect(d.runs).toEqual([]);
+    expect(d.skipped).toEqual([{ profile: "db", reason: expect.stringContaining(reason) as string }]);
+  });
+
+  it("given a forced request, runs despite a recent success but never beside an active run", () => {
+    const recent = [run("db-20261126010000", "db", { phase: "Succeeded", finishedAt: "2026-11-26T01:00:00Z" })];
+    expect(plan({ runs: recent, trigger: manual({ profiles: ["db"], force: true }) }).runs.map((r) => r.spec)).toEqual([
+      { profile: "db", trigger: "manual", requestedBy: "/rafdir/cli", force: true, repositories: ["local", "remote"] },
+    ]);
+    const busy = [run("db-20261126010000", "db", { phase: "Snapshotting" })];
+    expect(plan({ runs: busy, trigger: manual({ profiles: ["db"], force: true }) }).runs).toEqual([]);
+  });
+
+  it("given the redelivery of an event whose run exists, plans the same run again (ensure finds it)", () => {
+    const mine = [run("db-20261126015930", "db", { phase: "Pending" })];
+    const d = plan({ runs: mine, trigger: manual({ profiles: ["db"] }), eventTime: "2026-11-26T01:59:30Z" });
+    expect(d.runs.map((r) => r.name)).toEqual(["db-20261126015930"]);
+  });
+
+  it.each([
+    ["a repository filter", manual({ profiles: ["db"], repositories: ["remote"] }), ["db"], [["remote"]], []],
+    ["a disabled profile named explicitly", manual({ profiles: ["off"] }), ["off"], [["local", "remote"]], []],
+    ["an unknown profile", manual({ profiles: ["nope", "web"] }), ["web"], [["local"]], ["nope"]],
+    ["a schedule for one profile", { kind: "schedule", schedule: "nightly" } as Trigger, ["web"], [["local"]], []],
+  ])("given %s, plans %j", (_what, trigger, profiles, repositories, unknown) => {
+    const d = plan({ trigger });
+    expect(d.runs.map((r) => r.profile)).toEqual(profiles);
+    expect(d.runs.map((r) => r.spec.repositories)).toEqual(repositories);
+    expect(d.skipped.filter((s) => s.reason === "unknown profile").map((s) => s.profile)).toEqual(unknown);
+  });
+
+  it("given an unknown schedule, plans nothing and says why", () => {
+    const d = plan({ trigger: { kind: "schedule", schedule: "weekly" } });
+    expect(d.runs).toEqual([]);
+    expect(d.errors).toEqual(['unknown schedule "weekly"']);
+  });
+});
+
+describe("notices", () => {
+  it("given invalid, unknown and planned profiles, returns Warnings for the problems and one Normal summary", () => {
+    const d = planRuns(config, { trigger: manual({ profiles: ["db", "broken", "nope", "off"] }), runs: [run("off-1", "off", { phase: "Copying" })], now: NOW });
+    const n = notices(d, manual({}), []);
+    expect(n.map((x) => [x.type, x.reason])).toEqual([
+      ["Warning", "InvalidProfile"],
+      ["Warning", "UnknownProfile"],
+      ["Normal", "Planned"],
+    ]);
+    expect(n[0]?.message).toContain('skipped profile "broken"');
+    expect(n[2]?.message).toBe("manual request: planned db-20261126020000; skipped off (still active: the previous run of this profile has not finished)");
+  });
+});

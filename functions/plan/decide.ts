@@ -1,0 +1,127 @@
+// plan, pure: what started it (a schedule tick or a manual request), which runs to create, and what to tell people.
+// The clock and the BackupRun history are arguments; nothing here reads the cluster.
+import { dueProfiles, type DueConfig, type DueRequest, type DueSkip, type InvalidProfile } from "../../shared/profiles/index.ts";
+import { runHistory } from "../../shared/runs/history.ts";
+import { runLabels, runName, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+
+export type Trigger = { kind: "schedule"; schedule: string } | { kind: "manual"; request: DueRequest; requestedBy?: string };
+
+const SCHEDULE_SOURCE = /\/pingsources\/rafdir-schedule-([a-z0-9-]+)$/;
+
+/** A PingSource tick → its schedule: data.schedule, else the `rafdir-schedule-<name>` in its source. */
+export function scheduleTrigger(data: { schedule?: string; janitor?: boolean }, source: string): { ok: true; trigger: Trigger } | { ok: false; reason: string } {
+  if (data.janitor) return { ok: false, reason: "a janitor tick belongs to rafdir-cleanup, not rafdir-plan" };
+  const schedule = data.schedule ?? SCHEDULE_SOURCE.exec(source)?.[1];
+  if (!schedule) return { ok: false, reason: `ping from ${source} names no schedule: set data {"schedule":"<name>"} or name the PingSource rafdir-schedule-<name>` };
+  return { ok: true, trigger: { kind: "schedule", schedule } };
+}
+
+/** spec.trigger of the runs: `schedule:<name>` or `manual`. */
+export const triggerLabel = (t: Trigger): string => (t.kind === "schedule" ? `schedule:${t.schedule}` : "manual");
+
+const EARLIEST_MS = 60 * 60_000;
+const LATEST_MS = 60_000;
+
+/**
+ * The time the runs are named after: the event's own `time` when it is plausible (the last hour), else now. A
+ * redelivered event carries the same time, so it names the same runs and finds them already created.
+ */
+export function runTime(eventTime: string | undefined, now: Date): Date {
+  const t = eventTime ? new Date(eventTime) : undefined;
+  if (!t || Number.isNaN(t.getTime())) return now;
+  const age = now.getTime() - t.getTime();
+  return age <= EARLIEST_MS && age >= -LATEST_MS ? t : now;
+}
+
+export interface PlannedRun {
+  name: string;
+  profile: string;
+  labels: Record<string, string>;
+  spec: BackupRun["spec"];
+  /** The status a new run starts with. */
+  status: RunStatus;
+}
+
+export interface PlanDecision {
+  runs: PlannedRun[];
+  /** Profiles not run now, each with a reason a person understands. */
+  skipped: DueSkip[];
+  /** Validation problems of the candidate profiles (one io.rafdir.config.invalid each). */
+  invalid: InvalidProfile[];
+  /** Problems with the request or schedule itself (unknown schedule, unknown repository). */
+  errors: string[];
+}
+
+export interface PlanInput {
+  trigger: Trigger;
+  runs: readonly BackupRun[];
+  /** The triggering event's `time` attribute. */
+  eventTime?: string;
+  now: Date;
+}
+
+export function planRuns(config: DueConfig, input: PlanInput): PlanDecision {
+  const { trigger, now } = input;
+  const at = runTime(input.eventTime, now);
+  const history = runHistory(input.runs);
+  // A run this very event created on an earlier delivery is not "another active run": ensure will find it again.
+  const active = new Set([...history.active].filter(([profile, names]) => names.some((n) => n !== runName(profile, at))).map(([profile]) => profile));
+  const due = dueProfiles(config, {
+    ...(trigger.kind === "schedule" ? { scheduleName: trigger.schedule } : { requested: trigger.request }),
+    lastSuccess: history.lastSuccess,
+    active,
+    now,
+  });
+  const force = trigger.kind === "manual" && trigger.request.force === true;
+  const runs = due.run.map(({ profile, repositories }): PlannedRun => {
+    const name = runName(profile.name, at);
+    return {
+      name,
+      profile: profile.name,
+      labels: runLabels(name, profile.name),
+      spec: {
+        profile: profile.name,
+        trigger: triggerLabel(trigger),
+        ...(trigger.kind === "manual" && trigger.requestedBy ? { requestedBy: trigger.requestedBy.slice(0, 253) } : {}),
+        ...(force ? { force } : {}),
+        repositories,
+      },
+      status: {
+        phase: "Pending",
+        startedAt: now.toISOString(),
+        deadline: new Date(now.getTime() + config.settings.timeouts.snapshotReadyMs).toISOString(),
+        message: `planned (${triggerLabel(trigger)})`,
+      },
+    };
+  });
+  const skippedNames = new Set(due.skipped.map((s) => s.profile));
+  const invalid = config.invalid.filter((i) => skippedNames.has(i.profile));
+  return { runs, skipped: due.skipped, invalid, errors: due.errors };
+}
+
+export interface Notice {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
+
+/** The Kubernetes Events on ConfigMap rafdir-config that make a tick or request visible to `kubectl describe`. */
+export function notices(decision: PlanDecision, trigger: Trigger, configErrors: readonly { key: string; message: string }[]): Notice[] {
+  const out: Notice[] = [];
+  const what = trigger.kind === "schedule" ? `schedule ${trigger.schedule}` : "manual request";
+  for (const e of configErrors) out.push({ type: "Warning", reason: "InvalidConfig", message: e.message });
+  const invalidProfiles = [...new Set(decision.invalid.map((i) => i.profile))];
+  for (const p of invalidProfiles) {
+    const problems = decision.invalid.filter((i) => i.profile === p).map((i) => i.message);
+    out.push({ type: "Warning", reason: "InvalidProfile", message: `${what}: skipped profile ${JSON.stringify(p)}: ${problems.join("; ")}` });
+  }
+  for (const s of decision.skipped.filter((s) => s.reason === "unknown profile")) {
+    out.push({ type: "Warning", reason: "UnknownProfile", message: `${what}: profile ${JSON.stringify(s.profile)} is not in the configuration` });
+  }
+  for (const e of decision.errors) out.push({ type: "Warning", reason: "InvalidRequest", message: `${what}: ${e}` });
+  const planned = decision.runs.map((r) => r.name);
+  const skipped = decision.skipped.filter((s) => s.reason !== "unknown profile" && !invalidProfiles.includes(s.profile)).map((s) => `${s.profile} (${s.reason})`);
+  const parts = [planned.length ? `planned ${planned.join(", ")}` : "planned nothing", ...(skipped.length ? [`skipped ${skipped.join("; ")}`] : [])];
+  out.push({ type: "Normal", reason: planned.length ? "Planned" : "NothingDue", message: `${what}: ${parts.join("; ")}` });
+  return out;
+}

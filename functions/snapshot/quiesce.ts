@@ -1,0 +1,154 @@
+// Quiescing and un-quiescing the application. The record goes on the run BEFORE the app is touched, so whatever
+// happens next (abort, crash, dead letter, janitor) cleanup can restore it; un-quiescing happens once, as soon as
+// every snapshot has its handle, and is recorded.
+import { isNotFound, TransientError } from "../../shared/errors.ts";
+import type { Obj } from "../../shared/kube/port.ts";
+import { fromKubeSelector, matchesSelector, type Profile } from "../../shared/profiles/index.ts";
+import { parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import type { PodLike, WorkloadLike } from "../../shared/targets/index.ts";
+import type { ResolvedTarget } from "../../shared/targets/resolve.ts";
+import { abortRun, claimHolder, claimRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { unquiesceAction } from "./decide.ts";
+
+type As<T> = T & Obj;
+const TAIL = 600;
+
+const tail = (out: { stdout: string; stderr: string }): string => {
+  const text = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ""}`.trim();
+  return text.length > TAIL ? `…${text.slice(-TAIL)}` : text || "(no output)";
+};
+
+/** `stop`: record the replicas, scale to 0, and answer "not yet" (TransientError → 503, the broker retries) until the pods are gone. */
+export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: RunStatus, profile: Profile, token: string): Promise<BackupRun> {
+  const t = profile.target;
+  const namespace = profile.namespace;
+  if ((t.kind !== "deployment" && t.kind !== "statefulset") || !namespace) throw new Error(`profile ${profile.name}: stop needs a deployment or statefulset`);
+  const kind = t.kind === "deployment" ? "Deployment" : "StatefulSet";
+  const what = `${kind} ${namespace}/${t.name}`;
+  run = await recordReplicas(deps, run, status, { kind, namespace, name: t.name }, token);
+  await deps.kube.setScale(kind, namespace, t.name, 0);
+  const left = await workloadPods(deps, kind, namespace, t.name);
+  if (left.length > 0) throw new TransientError(`waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`, { retryAfterSeconds: 1 });
+  runLog(deps.log, run).info({ workload: what }, "application stopped");
+  return patchRunStatus(deps, run.metadata.name, { steps: { [Steps.quiesced]: deps.now().toISOString() }, message: `${what} stopped` });
+}
+
+/**
+ * The original replicas, recorded once, before anything is scaled. Claimed: a racing delivery reading the scale
+ * after our scale-down would record 0. A retry of the same event may record (nothing was scaled before the record).
+ */
+async function recordReplicas(
+  deps: FunctionDeps,
+  run: BackupRun,
+  status: RunStatus,
+  workload: { kind: "Deployment" | "StatefulSet"; namespace: string; name: string },
+  token: string,
+): Promise<BackupRun> {
+  if (status.quiesce) return run;
+  const what = `${workload.kind} ${workload.namespace}/${workload.name}`;
+  if (!(await claimRun(deps, run, "quiesce", token))) {
+    const fresh = await getRun(deps, run.metadata.name);
+    if (fresh && parseStatus(fresh)?.quiesce) return fresh;
+    if (!fresh || claimHolder(fresh, "quiesce") !== token) throw new TransientError(`another delivery is recording the replicas of ${what}`, { retryAfterSeconds: 1 });
+  }
+  const replicas = await deps.kube.getScale(workload.kind, workload.namespace, workload.name);
+  run = await patchRunStatus(deps, run.metadata.name, {
+    quiesce: { kind: "stop", workload, originalReplicas: replicas, restored: false },
+    message: `stopping ${what} (${replicas} replicas) for the snapshot`,
+  });
+  await recordRunEvent(deps, run, "Normal", "Stopping", `scaling ${what} from ${replicas} to 0 replicas for the snapshot`);
+  return run;
+}
+
+async function workloadPods(deps: FunctionDeps, kind: "Deployment" | "StatefulSet", namespace: string, name: string): Promise<string[]> {
+  const workload = await deps.kube.get<As<WorkloadLike>>({ apiVersion: "apps/v1", kind, name, namespace });
+  const selector = fromKubeSelector(workload?.spec?.selector);
+  if (!selector) return [];
+  const pods = await deps.kube.list<As<PodLike>>("v1", "Pod", namespace);
+  return pods.filter((p) => matchesSelector(selector, p.metadata.labels)).map((p) => p.metadata.name);
+}
+
+/**
+ * command-before / command-after: record what command-after is owed, then run command-before once (claimed on the
+ * run, so racing deliveries do not run it twice). A non-zero exit aborts the run; command-after stays owed.
+ */
+export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status: RunStatus, target: ResolvedTarget, token: string): Promise<BackupRun | "aborted"> {
+  const before = target.commandBefore;
+  const after = target.commandAfter;
+  const pod = target.pod;
+  if (!pod) throw new Error("command-before/after need the target pod");
+  if (!status.quiesce) {
+    run = await patchRunStatus(deps, run.metadata.name, {
+      quiesce: {
+        kind: "command",
+        namespace: pod.namespace,
+        pod: pod.name,
+        ...(after ? { container: after.container, commandAfter: after.command } : {}),
+        afterOwed: !!after,
+      },
+    });
+  }
+  if (before) {
+    if (!(await claimRun(deps, run, "command-before", token))) {
+      const now = await getRun(deps, run.metadata.name);
+      if (now?.status?.steps?.[Steps.quiesced]) return now;
+      throw new TransientError("command-before is running in another delivery of this event", { retryAfterSeconds: 2 });
+    }
+    const where = `pod ${before.namespace}/${before.pod} container ${before.container}`;
+    let out;
+    try {
+      out = await deps.kube.exec(before.namespace, before.pod, before.container, before.command);
+    } catch (err) {
+      await abortRun(deps, run, { step: "quiesce", reason: "CommandBeforeFailed", message: `command-before ${JSON.stringify(before.command)} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}` });
+      return "aborted";
+    }
+    if (out.exitCode !== 0) {
+      const message = `command-before ${JSON.stringify(before.command)} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+      await abortRun(deps, run, { step: "quiesce", reason: "CommandBeforeFailed", message });
+      return "aborted";
+    }
+    await recordRunEvent(deps, run, "Normal", "CommandBefore", `command-before ran in ${where}`);
+  }
+  return patchRunStatus(deps, run.metadata.name, { steps: { [Steps.quiesced]: deps.now().toISOString() } });
+}
+
+/** Un-quiesces once: scale back to the recorded replicas, or run command-after (claimed). Records it either way. */
+export async function unquiesce(deps: FunctionDeps, run: BackupRun, status: RunStatus, token: string): Promise<BackupRun> {
+  const action = unquiesceAction(status);
+  const log = runLog(deps.log, run);
+  const done = { [Steps.unquiesced]: deps.now().toISOString() };
+  if (action.kind === "none") return status.steps?.[Steps.unquiesced] ? run : patchRunStatus(deps, run.metadata.name, { steps: done });
+
+  if (action.kind === "scaleBack") {
+    const { kind, namespace, name } = action.workload;
+    const what = `${kind} ${namespace}/${name}`;
+    try {
+      await deps.kube.setScale(kind, namespace, name, action.replicas);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      log.warn({ workload: what }, "workload gone; nothing to scale back");
+    }
+    await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas: every snapshot has its handle`);
+    log.info({ workload: what, replicas: action.replicas }, "application restarted");
+    return patchRunStatus(deps, run.metadata.name, { quiesce: { restored: true }, steps: done, message: `${what} back at ${action.replicas} replicas` });
+  }
+
+  if (!(await claimRun(deps, run, "command-after", token))) return run;
+  const where = `pod ${action.namespace}/${action.pod}${action.container ? ` container ${action.container}` : ""}`;
+  let warning: string | undefined;
+  try {
+    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
+    if (out.exitCode !== 0) warning = `command-after ${JSON.stringify(action.command)} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+  } catch (err) {
+    // Still owed: cleanup runs it when it tears the run down.
+    const message = `command-after ${JSON.stringify(action.command)} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;
+    await recordRunEvent(deps, run, "Warning", "CommandAfterFailed", message);
+    return patchRunStatus(deps, run.metadata.name, { warnings: [...(status.warnings ?? []), message] });
+  }
+  await recordRunEvent(deps, run, warning ? "Warning" : "Normal", warning ? "CommandAfterFailed" : "CommandAfter", warning ?? `command-after ran in ${where}`);
+  return patchRunStatus(deps, run.metadata.name, {
+    quiesce: { afterOwed: false },
+    steps: done,
+    ...(warning ? { warnings: [...(status.warnings ?? []), warning] } : {}),
+  });
+}
