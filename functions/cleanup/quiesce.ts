@@ -1,0 +1,52 @@
+// Giving the application back, whatever happened to the run: a stopped workload is scaled back to the replicas
+// recorded before it was stopped (unless snapshot already did), and an owed command-after runs (at most once from
+// cleanup: claimed on the run). Both are recorded, so a retry or the janitor never repeats them.
+import { isNotFound } from "../../shared/errors.ts";
+import { Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import { claimRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { owedUndo } from "./decide.ts";
+
+const TAIL = 600;
+const tail = (out: { stdout: string; stderr: string }): string => {
+  const text = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ""}`.trim();
+  return text.length > TAIL ? `…${text.slice(-TAIL)}` : text || "(no output)";
+};
+
+export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: RunStatus, token: string): Promise<BackupRun> {
+  const action = owedUndo(status);
+  const log = runLog(deps.log, run);
+  const now = deps.now().toISOString();
+  const steps = status.steps?.[Steps.unquiesced] ? {} : { steps: { [Steps.unquiesced]: now } };
+  if (action.kind === "none") return run;
+
+  if (action.kind === "scaleBack") {
+    const { kind, namespace, name } = action.workload;
+    const what = `${kind} ${namespace}/${name}`;
+    try {
+      await deps.kube.setScale(kind, namespace, name, action.replicas);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      log.warn({ workload: what }, "workload gone; nothing to scale back");
+    }
+    run = await patchRunStatus(deps, run.metadata.name, { quiesce: { restored: true }, ...steps });
+    await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas`);
+    log.info({ workload: what, replicas: action.replicas }, "application restored");
+    return run;
+  }
+
+  // snapshot claims "command-after" for its own run of it; a command-after it could not run stays owed, for us.
+  if (!(await claimRun(deps, run, "cleanup-command-after", token))) return run;
+  const where = `pod ${action.namespace}/${action.pod}${action.container ? ` container ${action.container}` : ""}`;
+  const cmd = `command-after ${JSON.stringify(action.command)}`;
+  let warning: string | undefined;
+  try {
+    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
+    if (out.exitCode !== 0) warning = `${cmd} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+  } catch (err) {
+    warning = `${cmd} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  run = await patchRunStatus(deps, run.metadata.name, { quiesce: { afterOwed: false }, ...steps, ...(warning ? { warnings: [...(status.warnings ?? []), warning] } : {}) });
+  await recordRunEvent(deps, run, warning ? "Warning" : "Normal", warning ? "CommandAfterFailed" : "CommandAfter", warning ?? `${cmd} ran in ${where}`);
+  log.info({ where, ok: !warning }, "command-after ran");
+  return run;
+}
