@@ -101,9 +101,9 @@ export const Catalog = {
   },
   [EventTypes.podFinished]: {
     data: Data.PodFinishedData,
-    description: "a backup or restore pod ended, with the restic summary",
+    description: "a backup pod ended, with the restic summary",
     producers: ["run-restic"],
-    consumers: ["cleanup", "restore"],
+    consumers: ["cleanup"],
     terminal: false,
   },
   [EventTypes.backupAborted]: {

@@ -59,7 +59,7 @@ describe("knative/ manifests in the sandbox", () => {
     ["backup.planned", { type: "io.rafdir.backup.planned", source: "/rafdir/plan" }, ["backup/rafdir-snapshot"]],
     ["snapshot.ready", { type: "io.rafdir.snapshot.ready", source: "/rafdir/snapshot" }, ["backup/rafdir-run-restic", "backup/rafdir-snapshot"]],
     ["pvc.bound", { type: "io.rafdir.pvc.bound", source: "/rafdir/snapshot" }, ["backup/rafdir-run-restic"]],
-    ["pod.finished", { type: "io.rafdir.pod.finished", source: "/rafdir/run-restic" }, ["backup/rafdir-cleanup", "backup/rafdir-restore"]],
+    ["pod.finished", { type: "io.rafdir.pod.finished", source: "/rafdir/run-restic" }, ["backup/rafdir-cleanup"]],
     ["restore.requested", { type: "io.rafdir.restore.requested", source: "/cli" }, ["backup/rafdir-restore"]],
     ["backup.succeeded is terminal", { type: "io.rafdir.backup.succeeded", source: "/rafdir/cleanup" }, []],
     ["pod update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],
