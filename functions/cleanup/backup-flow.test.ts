@@ -21,7 +21,7 @@ const post = (app: App, ev: CloudEvent<unknown>) => {
   return request(app).post("/").set(m.headers).send(m.body);
 };
 const replyOf = (res: { headers: Record<string, string>; text: string }) => HTTP.toEvent({ headers: res.headers, body: res.text }) as CloudEvent<Record<string, unknown>>;
-const podUpdate = (pod: Obj) => newEvent(EventTypes.resourceUpdated, "https://127.0.0.1:6443", pod as never, { subject: `/apis/v1/namespaces/backup/pods/${pod.metadata.name}` });
+const podUpdate = (pod: Obj) => newEvent(EventTypes.resourceUpdated, "https://127.0.0.1:6443", pod, { subject: `/apis/v1/namespaces/backup/pods/${pod.metadata.name}` });
 
 describe("a backup through run-restic and cleanup (sandbox)", () => {
   let sb: TestSandbox;

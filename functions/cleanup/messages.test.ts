@@ -42,6 +42,18 @@ describe("backupError", () => {
       { reason: "DumpFailed", message: "stdin dump cut short: exec exit 1 after 1234 bytes (stderr: pg_dump: connection refused)" },
     ],
     [
+      "a dump cut short whose restic exited 1 echoing it, and another repository with its own error",
+      "Failed",
+      result({
+        repositories: [
+          repo({ kind: "stdin", ok: false, exitCode: 1, error: "stdin command exited with code 1 after 10 bytes" }),
+          repo({ name: "s3", kind: "stdin", ok: false, exitCode: 12, error: "stdin command exited with code 1 after 10 bytes; restic: wrong password" }),
+        ],
+        stdin: { bytes: 10, exitCode: 1, error: "stdin command exited with code 1 after 10 bytes" },
+      }),
+      { reason: "DumpFailed", message: "stdin dump cut short: exec exit 1 after 10 bytes; repository s3: restic: wrong password" },
+    ],
+    [
       "a dump beside folders that failed before the backup",
       "Failed",
       result({ repositories: [repo({ ok: false, exitCode: -1, error: "not backed up: the dump failed" })], stdin: { bytes: 0, exitCode: 2 } }),

@@ -33,8 +33,18 @@ function dumpFailure(stdin: NonNullable<RunnerResult["stdin"]>): string {
   return `stdin dump failed after ${stdin.bytes} bytes${stdin.error ? `: ${stdin.error}` : ""}`;
 }
 
-/** A repository the failed dump stopped (not run, or interrupted so it saved nothing): nothing new to say. */
-const stoppedByDump = (r: RepositoryResult): boolean => r.exitCode === -1 || exitOutcome(r.exitCode).kind === "interrupted";
+/**
+ * A repository of a failed dump: the runner stopped it (not run, or interrupted so it saved nothing) and repeats the
+ * dump's reason as its error. Only what it adds (restic's own error, a failed forget) is worth saying.
+ */
+function afterDump(r: RepositoryResult, dumpError: string | undefined): string | undefined {
+  if (r.exitCode === -1) return undefined;
+  if (dumpError && r.error?.startsWith(dumpError)) {
+    const extra = r.error.slice(dumpError.length).replace(/^;\s*/, "");
+    return extra ? `repository ${r.name}: ${extra}` : undefined;
+  }
+  return exitOutcome(r.exitCode).kind === "interrupted" ? undefined : repositoryFailure(r);
+}
 
 /** Why a backup pod's run failed; undefined when it succeeded (pod Succeeded and the runner said ok). */
 export function backupError(phase: "Succeeded" | "Failed", result: RunnerResult): RunError | undefined {
@@ -47,8 +57,8 @@ export function backupError(phase: "Succeeded" | "Failed", result: RunnerResult)
     reason = "DumpFailed";
   }
   for (const r of result.repositories.filter((x) => !x.ok)) {
-    if (reason === "DumpFailed" && stoppedByDump(r)) continue;
-    problems.push(repositoryFailure(r));
+    const problem = reason === "DumpFailed" ? afterDump(r, stdin?.error) : repositoryFailure(r);
+    if (problem) problems.push(problem);
     reason ??= r.exitCode === -1 ? "NotBackedUp" : REASONS[exitOutcome(r.exitCode).kind];
   }
   if (problems.length === 0) {

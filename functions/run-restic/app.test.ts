@@ -20,7 +20,7 @@ const post = (app: App, ev: CloudEvent<unknown>) => {
   return request(app).post("/").set(m.headers).send(m.body);
 };
 const replyOf = (res: { headers: Record<string, string>; text: string }) => HTTP.toEvent({ headers: res.headers, body: res.text }) as CloudEvent<Record<string, unknown>>;
-const podEvent = (pod: Obj, type: typeof EventTypes.resourceUpdated | typeof EventTypes.resourceAdded = EventTypes.resourceUpdated) => newEvent(type, "https://127.0.0.1:6443", pod as never);
+const podEvent = (pod: Obj, type: typeof EventTypes.resourceUpdated | typeof EventTypes.resourceAdded = EventTypes.resourceUpdated) => newEvent(type, "https://127.0.0.1:6443", pod);
 const bound = (run: string, profile: string) => newEvent(EventTypes.pvcBound, "/rafdir/snapshot", { run, profile, pvcs: [] });
 
 const PROFILES = `
@@ -124,7 +124,7 @@ describe("run-restic (sandbox)", () => {
     expect((await post(app, podEvent(pod as Obj, EventTypes.resourceAdded))).status).toBe(202);
     const fake = { apiVersion: "v1", kind: "Pod", metadata: { name: "other", namespace: "backup", labels: { "app.kubernetes.io/managed-by": "rafdir", "rafdir.io/run": "pw-1" } }, status: { phase: "Succeeded" } };
     expect((await post(app, podEvent(fake))).status).toBe(202);
-    expect((await post(app, newEvent(EventTypes.resourceDeleted, "https://x", fake as never))).status).toBe(202);
+    expect((await post(app, newEvent(EventTypes.resourceDeleted, "https://x", fake))).status).toBe(202);
     const ready = newEvent(EventTypes.snapshotReady, "/rafdir/snapshot", { run: "pw-1", profile: "pw", snapshots: [] });
     expect((await post(app, ready)).status).toBe(202);
     expect((await post(app, newEvent(EventTypes.backupPlanned, "/rafdir/plan", { run: "a", profile: "a" }))).status).toBe(400);

@@ -10,7 +10,7 @@ import { RunnerJob } from "../../runner/job.ts";
 import { abortRun, getRun, observeTarget, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import { ensureObjects } from "../common/ensure.ts";
 import { loadRunProfile } from "../common/profile.ts";
-import { backupDeadline, boundStep, runnerJob, runRepositories, runSpec } from "./decide.ts";
+import { backupDeadline, boundStep, DEFAULT_STDIN_FILENAME, runnerJob, runRepositories, runSpec } from "./decide.ts";
 import { backupPod, runConfigMap, type RunIdent } from "./pod.ts";
 
 const pascal = (kebab: string): string => kebab.replace(/(^|-)([a-z])/g, (_m, _d: string, c: string) => c.toUpperCase());
@@ -41,7 +41,7 @@ export async function onPvcBound(deps: FunctionDeps, runName: string): Promise<u
   if (profile.stdin) {
     const target = await stdinTarget(d, profile);
     if (!target.ok) return void (await fail(pascal(target.reason), `profile "${profile.name}": ${target.message}`));
-    stdin = { ...target.exec, filename: runSpec(profile).stdin?.filename ?? "stdin" };
+    stdin = { ...target.exec, filename: profile.stdin.filename ?? DEFAULT_STDIN_FILENAME };
   }
   const job = RunnerJob.safeParse(runnerJob({ run: runName, profile, profiles: generated.profiles, ...(stdin ? { stdin } : {}), ...(generated.stdinPath ? { stdinPath: generated.stdinPath } : {}) }));
   if (!job.success) return void (await fail("JobInvalid", `profile "${profile.name}": the runner job is invalid: ${job.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));

@@ -1,8 +1,7 @@
 // The backup's second half through the local Knative stand-in wired from knative/: io.rafdir.pvc.bound posted to
 // the Broker, rafdir-run-restic and rafdir-cleanup running as their own processes, the backup pod's end arriving as
 // ApiServerSource events, the replies re-published by the Broker — until io.rafdir.backup.succeeded, once, with a
-// fault rule that duplicates every io.rafdir.pod.finished delivery, and the dead letters of the not yet written
-// rafdir-restore (a subscriber of pod.finished) landing in cleanup.
+// fault rule that duplicates every io.rafdir.pod.finished delivery.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP } from "cloudevents";
@@ -54,9 +53,7 @@ describe("run-restic and cleanup behind the Broker (sandbox eventing)", () => {
     expect(final, JSON.stringify(events)).toMatchObject({ phase: "Succeeded" });
     expect(events.filter((t) => t === EventTypes.backupSucceeded)).toHaveLength(1);
     expect(events).toEqual(expect.arrayContaining([EventTypes.pvcBound, EventTypes.podFinished, EventTypes.backupSucceeded]));
-    // No rafdir-restore runs yet, so its copy of pod.finished is dead-lettered to cleanup, which must not fail the run.
-    const deadLetters = records.filter((r) => r.kind === "deadletter").map((r) => (r.kind === "deadletter" ? r.trigger : ""));
-    expect(deadLetters.filter((t) => t !== "backup/rafdir-restore-pod-finished")).toEqual([]);
+    expect(records.filter((r) => r.kind === "deadletter")).toEqual([]);
     expect(await waitFor("no leftovers", async () => ((await leftovers(kube, run)).length === 0 ? [] : undefined))).toEqual([]);
     expect((await repositorySnapshots(sb, "web", "web")).map((s) => s.paths)).toEqual([["/data"]]);
   });

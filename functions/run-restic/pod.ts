@@ -110,6 +110,7 @@ export function backupPod(id: RunIdent, input: BackupPodInput): Obj {
     kind: "Pod",
     metadata: { name: id.name, namespace: id.namespace, labels: runLabels(id.run, id.profile) },
     spec: {
+      serviceAccountName: input.settings.serviceAccountName,
       restartPolicy: "Never",
       activeDeadlineSeconds: Math.max(1, Math.ceil(input.timeoutMs / 1000)),
       ...(pinned ? { nodeName: input.node } : {}),

@@ -18,6 +18,7 @@ describe("parseSettings", () => {
       history: { succeeded: 3, failed: 10 },
       backupPod: {
         image: "registry.example.com/rafdir:1",
+        serviceAccountName: "backup-runner",
         passwordSecret: { name: "restic", key: "password" },
         envFromSecrets: ["s3-credentials"],
         volumes: [{ name: "repo", nfs: { server: "nas", path: "/restic" } }],

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   history: Object.freeze({ succeeded: 5, failed: 5 }),
   backupPod: Object.freeze({
     image: "ghcr.io/rafdir/rafdir:0.1.0",
+    serviceAccountName: "rafdir-backup-pod",
     passwordSecret: Object.freeze({ name: "rafdir", key: "restic-repo-password" }),
     envFromSecrets: [],
     volumes: [],
@@ -56,6 +57,7 @@ const SettingsSchema = z.strictObject(
       .strictObject(
         {
           image: z.string().min(1).default(d.backupPod.image),
+          serviceAccountName: KubeName.default(d.backupPod.serviceAccountName),
           passwordSecret: z.strictObject({ name: KubeName, key: z.string().min(1) }).default({ ...d.backupPod.passwordSecret }),
           envFromSecrets: z.array(KubeName).default([]),
           volumes: z.array(NamedObject).default([]),
@@ -95,6 +97,7 @@ function fromParsed(s: z.output<typeof SettingsSchema>): Settings {
     history: { succeeded: s.history.succeeded, failed: s.history.failed },
     backupPod: {
       image: s.backupPod.image,
+      serviceAccountName: s.backupPod.serviceAccountName,
       passwordSecret: { ...s.backupPod.passwordSecret },
       envFromSecrets: [...s.backupPod.envFromSecrets],
       volumes: s.backupPod.volumes.map((v) => ({ ...v })),

@@ -94,6 +94,8 @@ export interface Schedule {
 /** How backup and restore pods are built (new in rafdir; upstream hard-coded these). */
 export interface BackupPodSettings {
   image: string;
+  /** The backup pod's service account (knative/rbac.yaml: may exec a stdin-command in the app's pod). */
+  serviceAccountName: string;
   /** The repository password: a key of a Secret in the backup namespace (upstream: rafdir / restic-repo-password). */
   passwordSecret: { name: string; key: string };
   /** Secrets in the backup namespace whose keys all become env (e.g. AWS_ACCESS_KEY_ID for an S3 repository). */

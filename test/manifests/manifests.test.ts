@@ -61,7 +61,7 @@ describe("kubectl kustomize knative/", () => {
       crd: 2,
     });
     expect(ofKind("Service").map((s) => s.metadata.name).sort()).toEqual(FunctionNames.map(serviceName).sort());
-    expect(ofKind("ServiceAccount").map((s) => s.metadata.name).sort()).toEqual([...FunctionNames.map(serviceName), "rafdir-apiserversource"].sort());
+    expect(ofKind("ServiceAccount").map((s) => s.metadata.name).sort()).toEqual([...FunctionNames.map(serviceName), "rafdir-apiserversource", "rafdir-backup-pod"].sort());
   });
 
   it("lists every YAML file under knative/ (the sandbox reads the directory, kubectl the kustomization)", () => {
@@ -163,6 +163,10 @@ describe("RBAC: each identity has only what its step needs", () => {
     ["rafdir-apiserversource", "list", "persistentvolumeclaims", "*", "", true],
     ["rafdir-apiserversource", "watch", VS, "*", "", true],
     ["rafdir-apiserversource", "create", "pods", "app", "", false],
+    ["rafdir-backup-pod", "create", "pods/exec", "app", "", true],
+    ["rafdir-backup-pod", "get", "secrets", NAMESPACE, "rafdir", false],
+    ["rafdir-backup-pod", "delete", "pods", "app", "", false],
+    ["rafdir-run-restic", "list", "pods", "app", "", true],
     ["rafdir-plan", "list", "pods", "app", "", true],
     ["rafdir-plan", "get", "apps:statefulsets", "app", "", true],
     ["rafdir-plan", "create", BR, NAMESPACE, "", true],
