@@ -56,9 +56,9 @@ export function resolveContainerPath(p: string): string {
 /** Checks that "$1" names an executable (as exec would find it), reporting "notfound …" on fd 3 otherwise. */
 const CHECK_EXECUTABLE = `case $1 in
   */*) if [ ! -f "$1" ] || [ ! -x "$1" ]; then printf 'notfound exec: "%s": stat %s: no such file or directory' "$1" "$1" >&3; exit 127; fi ;;
-  *) p=$(command -v "$1" 2>/dev/null) || p=
-     case $p in /*) ;; *) printf 'notfound exec: "%s": executable file not found in $PATH' "$1" >&3; exit 127 ;; esac ;;
-esac`;
+  *) p=; IFS=:; for d in $PATH; do if [ -f "$d/$1" ] && [ -x "$d/$1" ]; then p=$d/$1; break; fi; done; unset IFS
+     if [ -z "$p" ]; then printf 'notfound exec: "%s": executable file not found in $PATH' "$1" >&3; exit 127; fi ;;
+esac`; // a PATH search like the runtime's (not \`command -v\`, which names shell builtins such as echo or test)
 
 /** Runs inside the container root: `sh -c START sh <workingDir> <argv…>`. */
 export function startScript(keepPwd: boolean): string {

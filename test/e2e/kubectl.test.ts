@@ -71,6 +71,8 @@ describe("kubectl against the sandbox", () => {
   it("kubectl exec returns the command's output and its exit code, inside the container's mounts", async () => {
     const ok = await sb.kubectl(["-n", "shop", "exec", "deploy/web", "--", "cat", "/var/lib/shop/orders.txt"]);
     expect(ok).toMatchObject({ code: 0, stdout: "order-1\n" });
+    const echo = await sb.kubectl(["-n", "shop", "exec", "deploy/web", "--", "echo", "from", "/bin/echo"]); // a name that is also a shell builtin
+    expect(echo).toMatchObject({ code: 0, stdout: "from /bin/echo\n" });
     const failed = await sb.kubectl(["-n", "shop", "exec", "deploy/web", "--", "sh", "-c", "echo oops >&2; exit 7"]);
     expect(failed.code).toBe(7);
     expect(failed.stderr).toContain("oops");

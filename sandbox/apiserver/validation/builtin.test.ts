@@ -286,3 +286,23 @@ describe("builtinUnknownFields", () => {
     expect(builtinUnknownFields(info, obj).sort()).toEqual(expected);
   });
 });
+
+describe("a StatefulSet whose containers mount a volumeClaimTemplate", () => {
+  it("given no pod volume of that name, accepts it (the template provides it)", () => {
+    const info = { group: "apps", version: "v1", kind: "StatefulSet", listKind: "StatefulSetList", plural: "statefulsets", singular: "statefulset", namespaced: true, shortNames: [], categories: [], verbs: [], subresources: [] };
+    const sts = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "db", namespace: "app" },
+      spec: {
+        serviceName: "db",
+        selector: { matchLabels: { app: "db" } },
+        template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "c", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+      },
+    };
+    expect(validateBuiltin(info, sts)).toEqual([]);
+    const noTemplate = { ...sts, spec: { ...sts.spec, volumeClaimTemplates: [] } };
+    expect(validateBuiltin(info, noTemplate).map((c) => c.field)).toContain("spec.template.spec.containers[0].volumeMounts[0].name");
+  });
+});

@@ -77,10 +77,12 @@ function validateContainer(c: Record<string, unknown>, p: FieldPath, volumes: Re
 }
 
 /** ValidatePodSpec's main rules: containers present, named, unique, with images; mounts naming defined volumes. */
-export function validatePodSpec(specValue: unknown, path: FieldPath): FieldCause[] {
+/** `claimVolumes`: volume names a StatefulSet's volumeClaimTemplates provide to its pods. */
+export function validatePodSpec(specValue: unknown, path: FieldPath, claimVolumes: Iterable<string> = []): FieldCause[] {
   if (!isRecord(specValue)) return [fieldError.required(path)];
   const spec = specValue;
   const { causes, names: volumes } = validateVolumes(spec, path);
+  for (const name of claimVolumes) volumes.add(name);
   if (arr(spec.containers).length === 0) causes.push(fieldError.required(path.child("containers")));
   const containerNames = new Set<string>();
   for (const list of CONTAINER_LISTS) {

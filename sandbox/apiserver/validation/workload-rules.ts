@@ -18,7 +18,13 @@ function restartPolicyOf(template: Record<string, unknown>): unknown {
 }
 
 /** A pod template whose labels a selector must select, as Deployments, ReplicaSets, StatefulSets and DaemonSets have. */
-function validateSelectedTemplate(spec: Record<string, unknown>, path: FieldPath, what: string, restartPolicies: readonly string[]): FieldCause[] {
+function validateSelectedTemplate(
+  spec: Record<string, unknown>,
+  path: FieldPath,
+  what: string,
+  restartPolicies: readonly string[],
+  claimVolumes: Iterable<string> = [],
+): FieldCause[] {
   const causes: FieldCause[] = [];
   const selector = spec.selector;
   const templatePath = path.child("template");
@@ -37,7 +43,7 @@ function validateSelectedTemplate(spec: Record<string, unknown>, path: FieldPath
   if (isRecord(selector) && !isEmptySelector(selector) && !selectorMatches(selector, labels)) {
     causes.push(fieldError.invalid(templatePath.child("metadata", "labels"), labels ?? {}, "`selector` does not match template `labels`"));
   }
-  causes.push(...validatePodSpec(template.spec, templatePath.child("spec")));
+  causes.push(...validatePodSpec(template.spec, templatePath.child("spec"), claimVolumes));
   const rp = restartPolicyOf(template);
   if (rp !== undefined && !isOneOf(restartPolicies, rp)) {
     causes.push(fieldError.notSupported(templatePath.child("spec", "restartPolicy"), rp, restartPolicies));
@@ -72,7 +78,8 @@ export function validateDaemonSet(obj: KObject): FieldCause[] {
 export function validateStatefulSet(obj: KObject): FieldCause[] {
   const path = FieldPath.root("spec");
   const spec = rec(obj.spec);
-  const causes = [...nonNegative(spec.replicas, path.child("replicas")), ...validateSelectedTemplate(spec, path, "statefulset", ["Always"])];
+  const templateNames = arr(spec.volumeClaimTemplates).map((t) => str(rec(rec(t).metadata).name) ?? "").filter(Boolean);
+  const causes = [...nonNegative(spec.replicas, path.child("replicas")), ...validateSelectedTemplate(spec, path, "statefulset", ["Always"], templateNames)];
   const policy = spec.podManagementPolicy;
   if (policy !== undefined && !isOneOf(["OrderedReady", "Parallel"], policy)) {
     causes.push(fieldError.notSupported(path.child("podManagementPolicy"), policy, ["OrderedReady", "Parallel"]));
