@@ -41,7 +41,7 @@ describe("@kubernetes/client-node against the sandbox", () => {
       body: { metadata: { name: "settings", labels: { tier: "db" } }, data: { mode: "fast" } },
     });
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(created.metadata?.resourceVersion).toBeTruthy();
+    expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
     expect(created.metadata?.creationTimestamp).toBeInstanceOf(Date);
     await core.createNamespacedConfigMap({ namespace: "crud", body: { metadata: { generateName: "other-", labels: { tier: "web" } } } });
 
