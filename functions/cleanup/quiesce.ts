@@ -1,16 +1,10 @@
 // Giving the application back, whatever happened to the run: a stopped workload is scaled back to the replicas
 // recorded before it was stopped (unless snapshot already did), and an owed command-after runs (at most once from
 // cleanup: claimed on the run). Both are recorded, so a retry or the janitor never repeats them.
-import { isNotFound } from "../../shared/errors.ts";
 import { Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 import { claimRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
 import { owedUndo } from "./decide.ts";
-
-const TAIL = 600;
-const tail = (out: { stdout: string; stderr: string }): string => {
-  const text = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ""}`.trim();
-  return text.length > TAIL ? `…${text.slice(-TAIL)}` : text || "(no output)";
-};
 
 export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: RunStatus, token: string): Promise<BackupRun> {
   const action = owedUndo(status);
@@ -20,14 +14,7 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   if (action.kind === "none") return run;
 
   if (action.kind === "scaleBack") {
-    const { kind, namespace, name } = action.workload;
-    const what = `${kind} ${namespace}/${name}`;
-    try {
-      await deps.kube.setScale(kind, namespace, name, action.replicas);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      log.warn({ workload: what }, "workload gone; nothing to scale back");
-    }
+    const what = await scaleWorkloadBack(deps, log, action.workload, action.replicas);
     run = await patchRunStatus(deps, run.metadata.name, { quiesce: { restored: true }, ...steps });
     await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas`);
     log.info({ workload: what, replicas: action.replicas }, "application restored");
@@ -41,7 +28,7 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   let warning: string | undefined;
   try {
     const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
-    if (out.exitCode !== 0) warning = `${cmd} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+    if (out.exitCode !== 0) warning = `${cmd} exited with ${out.exitCode} in ${where}: ${outputTail(out)}`;
   } catch (err) {
     warning = `${cmd} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -8,15 +8,10 @@ import { parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared
 import type { PodLike, WorkloadLike } from "../../shared/targets/index.ts";
 import type { ResolvedTarget } from "../../shared/targets/resolve.ts";
 import { abortRun, claimHolder, claimRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
 import { unquiesceAction } from "./decide.ts";
 
 type As<T> = T & Obj;
-const TAIL = 600;
-
-const tail = (out: { stdout: string; stderr: string }): string => {
-  const text = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ""}`.trim();
-  return text.length > TAIL ? `…${text.slice(-TAIL)}` : text || "(no output)";
-};
 
 /** `stop`: record the replicas, scale to 0, and answer "not yet" (TransientError → 503, the broker retries) until the pods are gone. */
 export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: RunStatus, profile: Profile, token: string): Promise<BackupRun> {
@@ -103,7 +98,7 @@ export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status:
       return "aborted";
     }
     if (out.exitCode !== 0) {
-      const message = `command-before ${JSON.stringify(before.command)} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+      const message = `command-before ${JSON.stringify(before.command)} exited with ${out.exitCode} in ${where}: ${outputTail(out)}`;
       await abortRun(deps, run, { step: "quiesce", reason: "CommandBeforeFailed", message });
       return "aborted";
     }
@@ -120,14 +115,7 @@ export async function unquiesce(deps: FunctionDeps, run: BackupRun, status: RunS
   if (action.kind === "none") return status.steps?.[Steps.unquiesced] ? run : patchRunStatus(deps, run.metadata.name, { steps: done });
 
   if (action.kind === "scaleBack") {
-    const { kind, namespace, name } = action.workload;
-    const what = `${kind} ${namespace}/${name}`;
-    try {
-      await deps.kube.setScale(kind, namespace, name, action.replicas);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      log.warn({ workload: what }, "workload gone; nothing to scale back");
-    }
+    const what = await scaleWorkloadBack(deps, log, action.workload, action.replicas);
     await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas: every snapshot has its handle`);
     log.info({ workload: what, replicas: action.replicas }, "application restarted");
     return patchRunStatus(deps, run.metadata.name, { quiesce: { restored: true }, steps: done, message: `${what} back at ${action.replicas} replicas` });
@@ -138,7 +126,7 @@ export async function unquiesce(deps: FunctionDeps, run: BackupRun, status: RunS
   let warning: string | undefined;
   try {
     const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
-    if (out.exitCode !== 0) warning = `command-after ${JSON.stringify(action.command)} exited with ${out.exitCode} in ${where}: ${tail(out)}`;
+    if (out.exitCode !== 0) warning = `command-after ${JSON.stringify(action.command)} exited with ${out.exitCode} in ${where}: ${outputTail(out)}`;
   } catch (err) {
     // Still owed: cleanup runs it when it tears the run down.
     const message = `command-after ${JSON.stringify(action.command)} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;
