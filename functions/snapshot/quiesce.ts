@@ -1,7 +1,7 @@
 // Quiescing and un-quiescing the application. The record goes on the run BEFORE the app is touched, so whatever
 // happens next (abort, crash, dead letter, janitor) cleanup can restore it; un-quiescing happens once, as soon as
 // every snapshot has its handle, and is recorded.
-import { isNotFound, TransientError } from "../../shared/errors.ts";
+import { TransientError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { fromKubeSelector, matchesSelector, type Profile } from "../../shared/profiles/index.ts";
 import { parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
