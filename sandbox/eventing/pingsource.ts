@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cron } from "croner";
+import { CRON_DESCRIPTORS } from "../../shared/profiles/cron.ts";
 import type { Envelope } from "./envelope.ts";
 import type { Destination, PingSourceObject } from "./manifest-schemas.ts";
 import { sendFromSource, type SourceDeps } from "./source-send.ts";
@@ -10,15 +11,6 @@ import { sendFromSource, type SourceDeps } from "./source-send.ts";
 export const PING_TYPE = "dev.knative.sources.ping";
 export const PING_MAX_DELAY_MS = 500;
 
-const DESCRIPTORS: Record<string, string> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
 
 export interface Schedule {
   pattern: string;
@@ -45,7 +37,7 @@ export function parseSchedule(schedule: string, timezone: string | undefined): S
   if (text.startsWith("@every")) return { error: `${JSON.stringify(schedule)}: @every is not allowed in a PingSource schedule` };
   let pattern = text;
   if (text.startsWith("@")) {
-    const d = DESCRIPTORS[text];
+    const d = CRON_DESCRIPTORS[text];
     if (!d) return { error: `${JSON.stringify(schedule)}: unknown descriptor` };
     pattern = d;
   } else if (text.split(/\s+/).length !== 5) {

@@ -3,7 +3,8 @@
 import { Cron } from "croner";
 import type { Schedule } from "./types.ts";
 
-const DESCRIPTORS: Record<string, string> = {
+/** The cron descriptors PingSource (robfig cron) accepts, as five-field patterns. */
+export const CRON_DESCRIPTORS: Readonly<Record<string, string>> = {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
@@ -18,12 +19,12 @@ const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 const FIELDS = ["minute", "hour", "day-of-month", "month", "day-of-week"] as const;
 
 /** The five-field pattern croner runs for a schedule's cron (descriptors expanded). */
-const patternOf = (cron: string): string => DESCRIPTORS[cron.trim().toLowerCase()] ?? cron.trim();
+const patternOf = (cron: string): string => CRON_DESCRIPTORS[cron.trim().toLowerCase()] ?? cron.trim();
 
 /** Why `cron` would not work in a PingSource ("" when it would). */
 export function cronProblem(cron: string): string {
   const text = cron.trim();
-  if (text.startsWith("@")) return text.toLowerCase() in DESCRIPTORS ? "" : `is not a cron descriptor PingSource accepts (@yearly, @monthly, @weekly, @daily, @hourly)`;
+  if (text.startsWith("@")) return text.toLowerCase() in CRON_DESCRIPTORS ? "" : `is not a cron descriptor PingSource accepts (@yearly, @monthly, @weekly, @daily, @hourly)`;
   const fields = text.split(/\s+/);
   if (fields.length !== 5) return `must have five fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
   for (const [i, field] of fields.entries()) {

@@ -24,24 +24,7 @@ const kobjectSchema = z.looseObject({
 
 export type KObject = z.infer<typeof kobjectSchema>;
 
-export type JsonRecord = Record<string, unknown>;
-
-export function isRecord(v: unknown): v is JsonRecord {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** `v` if it is an object, else an empty one: lets a check walk optional structure without casts. */
-export function rec(v: unknown): JsonRecord {
-  return isRecord(v) ? v : {};
-}
-
-export function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-export function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
+export { arr, isRecord, rec, str, type JsonRecord } from "../../sandbox/apiserver/validation/json.ts";
 
 /** The API group of an apiVersion ("" for the core group). */
 export function groupOf(apiVersion: string): string {
