@@ -1,10 +1,12 @@
-// rafdir-runner, the entry point of the backup pod: read the job file, run the backups, write the result to the
-// termination message, exit 0 only if every repository succeeded (1: a backup failed, 2: the job file is bad).
-//   node --import tsx runner/main.ts        (the image runs bin/rafdir-runner)
+// rafdir-runner, the entry point of the backup and restore pods: run one job, write the result to the termination
+// message, exit 0 only if it succeeded (1: it failed, 2: bad job file or arguments).
+//   rafdir-runner                  the job file: a backup job (RunnerJob), or `action: inspect | restore`
+//   rafdir-runner copy <from> <to> make `to` an exact copy of `from` (an existing PVC's restore)
+//   node --import tsx runner/main.ts [copy <from> <to>]     (the image runs bin/rafdir-runner)
 // Environment: RAFDIR_RUNNER_JOB (default /etc/rafdir/job.json), RAFDIR_TERMINATION_LOG (default
 // /dev/termination-log), LOG_LEVEL; KUBECONFIG or the in-cluster service account for the exec of a stdin job;
 // repository credentials (RESTIC_PASSWORD, AWS_*) pass through to resticprofile untouched.
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
@@ -14,6 +16,8 @@ import { runJob } from "./backup.ts";
 import { createPodExec } from "./exec.ts";
 import { JobError, jobIdentity, parseJob, type RunnerJob } from "./job.ts";
 import { encodeTerminationMessage, type RunnerResult } from "./result.ts";
+import { jobAction, runCopyCommand, runRestoreJobFile, type ModeContext } from "./restore-main.ts";
+import { writeTerminationMessage } from "./termination.ts";
 
 const RunnerEnv = z.object({
   RAFDIR_RUNNER_JOB: z.string().min(1).default("/etc/rafdir/job.json"),
@@ -21,7 +25,7 @@ const RunnerEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = process.argv.slice(2)): Promise<number> {
   const cfg = RunnerEnv.safeParse(env);
   if (!cfg.success) {
     process.stderr.write(`rafdir-runner: bad environment: ${cfg.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
@@ -29,12 +33,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   }
   const { RAFDIR_RUNNER_JOB: jobPath, RAFDIR_TERMINATION_LOG: terminationLog, LOG_LEVEL: level } = cfg.data;
   const log = createLogger({ name: "rafdir-runner", level });
+  const mode = (signal: AbortSignal): ModeContext => ({ run: runCommand, env, log, terminationLog, signal });
+  if (args.length > 0) return whileRunning(log, (signal) => runCopyCommand(args, mode(signal)));
 
   let text = "";
-  let job: RunnerJob;
+  let job: RunnerJob | undefined; // undefined: a restore pod's job (it has an `action`)
   try {
     text = await readFile(jobPath, "utf8");
-    job = parseJob(text);
+    job = jobAction(text) === undefined ? parseJob(text) : undefined;
   } catch (e) {
     const error = e instanceof JobError ? e.message : `cannot read job file ${jobPath}: ${e instanceof Error ? e.message : String(e)}`;
     log.error({ step: "job", jobPath, error }, "invalid job");
@@ -42,6 +48,31 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
 
+  const restoreJob = text;
+  if (job === undefined) return whileRunning(log, (signal) => runRestoreJobFile(restoreJob, mode(signal)));
+  const backup = job;
+  return whileRunning(log, async (signal) => {
+    try {
+      const result = await runJob(backup, {
+        run: runCommand,
+        exec: backup.stdin ? createPodExec(loadKubeConfig()) : undefined,
+        env,
+        log,
+        signal,
+      });
+      await report(terminationLog, result, log);
+      return result.ok ? 0 : 1;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      log.error({ step: "job", error }, "runner failed");
+      await report(terminationLog, { run: backup.run, profile: backup.profile, ok: false, repositories: [], error }, log);
+      return 1;
+    }
+  });
+}
+
+/** Runs `work` with a signal that SIGTERM/SIGINT (pod termination) abort: restic is interrupted, a copy stops. */
+async function whileRunning(log: Logger, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     log.warn({ step: "job", signal }, "terminating: interrupting restic");
@@ -50,20 +81,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
   try {
-    const result = await runJob(job, {
-      run: runCommand,
-      exec: job.stdin ? createPodExec(loadKubeConfig()) : undefined,
-      env,
-      log,
-      signal: stop.signal,
-    });
-    await report(terminationLog, result, log);
-    return result.ok ? 0 : 1;
-  } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
-    log.error({ step: "job", error }, "runner failed");
-    await report(terminationLog, { run: job.run, profile: job.profile, ok: false, repositories: [], error }, log);
-    return 1;
+    return await work(stop.signal);
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
@@ -77,15 +95,8 @@ function loadKubeConfig(): KubeConfig {
   return kc;
 }
 
-async function report(path: string, result: RunnerResult, log: Logger): Promise<void> {
-  const message = encodeTerminationMessage(result);
-  try {
-    await writeFile(path, message);
-    log.info({ step: "result", ok: result.ok, path, bytes: Buffer.byteLength(message) }, "result written");
-  } catch (e) {
-    log.error({ step: "result", path, error: e instanceof Error ? e.message : String(e) }, "cannot write the termination message");
-  }
-}
+const report = (path: string, result: RunnerResult, log: Logger): Promise<void> =>
+  writeTerminationMessage(path, encodeTerminationMessage(result), result.ok, log);
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main();

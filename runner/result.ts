@@ -75,6 +75,16 @@ export function interpretBackup(profile: JobProfile, run: RunResult): Repository
   };
 }
 
+/**
+ * Why a restic run through resticprofile failed: restic's own exit code (from its `exit_error` line, else
+ * resticprofile's) and a text that starts with what the code means, e.g. "wrong repository password: Fatal: …".
+ */
+export function resticFailure(run: RunResult): { exitCode: number; error: string } {
+  const out = parseBackupOutput(run.stdout, run.stderr);
+  const exitCode = out.exitError?.code ?? run.code;
+  return { exitCode, error: failure(out.exitError?.message, exitOutcome(exitCode), out.errors, run) };
+}
+
 function failure(message: string | undefined, outcome: ResticOutcome, errors: string[], run: RunResult): string {
   const head = message ?? run.error ?? lastLine(run.stderr) ?? resticprofileMessage(run.stdout);
   const detail = errors.length > 0 ? ` (${errors.slice(0, 3).join("; ")})` : "";

@@ -4,10 +4,12 @@ import {
   checkArgv,
   dumpArgv,
   forgetArgv,
+  lsArgv,
   restic,
   resticprofileBackupArgv,
   restoreArgv,
   snapshotsArgv,
+  statsArgv,
   unlockArgv,
   viaResticprofile,
   type ForgetRequest,
@@ -38,6 +40,7 @@ describe("snapshotsArgv", () => {
     ["host and tag", { host: "h", tags: ["app"] }, ["snapshots", "--json", "--host=h", "--tag=app"]],
     ["all of several tags", { host: "h", tags: ["app", "x"] }, ["snapshots", "--json", "--host=h", "--tag=app,x"]],
     ["paths and latest", { host: "h", tags: ["app"], paths: ["/data"], latest: 1 }, ["snapshots", "--json", "--host=h", "--tag=app", "--path=/data", "--latest=1"]],
+    ["an id prefix", { host: "h", tags: ["app"], ids: ["1ead4d7f"] }, ["snapshots", "--json", "--host=h", "--tag=app", "1ead4d7f"]],
   ])("given %s, returns %j", (_name, q, argv) => {
     expect(snapshotsArgv(q)).toEqual(argv);
   });
@@ -48,6 +51,7 @@ describe("restoreArgv", () => {
     ["no snapshot", { host: "h", tag: "app", target: "/" }, ["restore", "latest", "--target=/", "--host=h", "--tag=app"]],
     ["an id and a subfolder", { snapshot: ID, subfolder: "/data/app", host: "h", tag: "app", target: "/data/app" }, ["restore", `${ID}:/data/app`, "--target=/data/app", "--host=h", "--tag=app"]],
     ["includes", { snapshot: "1ead4d7f", host: "h", tag: "app", target: "/t", include: ["/data/a", "*.sql"] }, ["restore", "1ead4d7f", "--target=/t", "--host=h", "--tag=app", "--include=/data/a", "--include=*.sql"]],
+    ["json", { snapshot: ID, subfolder: "/data", host: "h", tag: "app", target: "/t", json: true }, ["restore", `${ID}:/data`, "--target=/t", "--host=h", "--tag=app", "--json"]],
   ])("given %s, returns %j", (_name, r, argv) => {
     expect(restoreArgv(r)).toEqual(argv);
   });
@@ -72,6 +76,9 @@ describe("other subcommands", () => {
     ["unlock all", unlockArgv({ removeAll: true }), ["unlock", "--remove-all"]],
     ["dump latest", dumpArgv({ path: "/db.sql", host: "h", tag: "app" }), ["dump", "latest", "/db.sql", "--host=h", "--tag=app"]],
     ["dump an id", dumpArgv({ snapshot: ID, path: "/db.sql", host: "h", tag: "app" }), ["dump", ID, "/db.sql", "--host=h", "--tag=app"]],
+    ["stats (restore size by default)", statsArgv({ snapshot: ID }), ["stats", "--json", "--mode=restore-size", ID]],
+    ["stats raw data", statsArgv({ snapshot: "1ead4d7f", mode: "raw-data" }), ["stats", "--json", "--mode=raw-data", "1ead4d7f"]],
+    ["ls a folder", lsArgv({ snapshot: ID, path: "/data" }), ["ls", "--json", ID, "/data"]],
   ])("given %s, returns %j", (_name, got, argv) => {
     expect(got).toEqual(argv);
   });
@@ -89,6 +96,10 @@ describe("invalid input", () => {
     ["no tags", () => snapshotsArgv({ host: "h", tags: [] })],
     ["an empty host", () => snapshotsArgv({ host: "", tags: ["a"] })],
     ["a relative dump path", () => dumpArgv({ path: "db.sql", host: "h", tag: "a" })],
+    ["stats of a snapshot id that is a flag", () => statsArgv({ snapshot: "--mode=raw-data" })],
+    ["stats of \"latest\"", () => statsArgv({ snapshot: "latest" })],
+    ["snapshots of an id that is not hex", () => snapshotsArgv({ host: "h", tags: ["a"], ids: ["xyz12345"] })],
+    ["ls of a relative path", () => lsArgv({ snapshot: ID, path: "data" })],
   ])("given %s, throws", (_name, fn) => {
     expect(fn).toThrow(ResticArgumentError);
   });

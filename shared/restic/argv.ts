@@ -59,6 +59,8 @@ export interface SnapshotsQuery extends Scope {
   paths?: readonly string[];
   /** Only the newest n per group. */
   latest?: number;
+  /** Snapshot ids or prefixes: restic then ignores host, tag and path filters ("Ignoring filters"). */
+  ids?: readonly string[];
 }
 
 export function snapshotsArgv(q: SnapshotsQuery): string[] {
@@ -68,8 +70,25 @@ export function snapshotsArgv(q: SnapshotsQuery): string[] {
     ...scopeFlags(q),
     ...(q.paths ?? []).map((p) => `--path=${absolute(p)}`),
     ...(q.latest !== undefined ? [`--latest=${positive(q.latest, "latest")}`] : []),
+    ...(q.ids ?? []).map(snapshotId),
   ];
 }
+
+export type StatsMode = "restore-size" | "files-by-contents" | "raw-data" | "blobs-per-file";
+
+/**
+ * `stats --json` of one snapshot (restic has no `<id>:<subfolder>` here). An unknown id is not an error: restic
+ * prints "Ignoring …" on stderr and `snapshots_count: 0`.
+ */
+export const statsArgv = (s: { snapshot: string; mode?: StatsMode }): string[] => [
+  "stats",
+  "--json",
+  `--mode=${s.mode ?? "restore-size"}`,
+  snapshotId(s.snapshot),
+];
+
+/** `ls --json <id> <dir>`: the snapshot line, then the node of `dir` and of its direct children. */
+export const lsArgv = (l: { snapshot: string; path: string }): string[] => ["ls", "--json", snapshotId(l.snapshot), absolute(l.path)];
 
 export interface RestoreRequest {
   /** A snapshot id; absent means the latest snapshot of host+tag. */
@@ -80,6 +99,8 @@ export interface RestoreRequest {
   tag: string;
   target: string;
   include?: readonly string[];
+  /** JSON status lines and a final `summary` line (restic ≥ 0.17) on stdout. */
+  json?: boolean;
 }
 
 export function restoreArgv(r: RestoreRequest): string[] {
@@ -90,6 +111,7 @@ export function restoreArgv(r: RestoreRequest): string[] {
     `--target=${absolute(r.target)}`,
     ...scopeFlags({ host: r.host, tags: [r.tag] }),
     ...(r.include ?? []).map((i) => `--include=${nonEmpty(i, "include")}`),
+    ...(r.json ? ["--json"] : []),
   ];
 }
 

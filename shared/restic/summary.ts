@@ -48,9 +48,100 @@ export interface BackupOutput {
 
 /** Reads the JSON lines of `backup --json` from stdout and stderr; other lines (resticprofile's log) are skipped. */
 export function parseBackupOutput(stdout: string, stderr = ""): BackupOutput {
-  const out: BackupOutput = { errors: [] };
+  return parseJsonOutput(BackupSummary, stdout, stderr);
+}
+
+/**
+ * The last line of `restore --json` (restic ≥ 0.17). Every counter is omitted when 0. Entries (directories count)
+ * already identical in the target are `*_skipped`, not `*_restored`, and are then missing from `total_*` too (0.19.1):
+ * what the target holds from the snapshot is `*_restored + *_skipped`.
+ */
+export const RestoreSummary = z.object({
+  message_type: z.literal("summary"),
+  seconds_elapsed: count.optional(),
+  total_files: count.default(0),
+  files_restored: count.default(0),
+  files_skipped: count.default(0),
+  files_deleted: count.default(0),
+  total_bytes: count.default(0),
+  bytes_restored: count.default(0),
+  bytes_skipped: count.default(0),
+});
+export type RestoreSummary = z.infer<typeof RestoreSummary>;
+
+export interface RestoreOutput {
+  summary?: RestoreSummary;
+  exitError?: ExitError;
+  errors: string[];
+}
+
+/** Reads the JSON lines of `restore --json` from stdout and stderr, like `parseBackupOutput`. */
+export function parseRestoreOutput(stdout: string, stderr = ""): RestoreOutput {
+  return parseJsonOutput(RestoreSummary, stdout, stderr);
+}
+
+/**
+ * `stats --json` (one line). `--mode=restore-size`: the bytes and the entries (files, directories, links, all the
+ * way up from `/`) a restore of the whole snapshot writes. An unknown snapshot id is no error: `snapshots_count: 0`.
+ */
+export const StatsSummary = z.object({
+  total_size: count,
+  total_file_count: count.default(0),
+  snapshots_count: count.default(0),
+});
+export type StatsSummary = z.infer<typeof StatsSummary>;
+
+export function parseStats(stdout: string): StatsSummary | undefined {
+  for (const value of jsonLines(stdout)) {
+    const stats = StatsSummary.safeParse(value);
+    if (stats.success) return stats.data;
+  }
+  return undefined;
+}
+
+/** A file, directory or link of `ls --json`. `mode` is Go's os.FileMode (type bits above the permissions). */
+export const LsNode = z.object({
+  struct_type: z.literal("node"),
+  name: z.string(),
+  type: z.string(),
+  path: z.string(),
+  uid: z.number().int().nonnegative(),
+  gid: z.number().int().nonnegative(),
+  mode: z.number().int().nonnegative(),
+  mtime: z.string(),
+  atime: z.string().optional(),
+});
+export type LsNode = z.infer<typeof LsNode>;
+
+/** The node of `path` in the output of `ls --json` (absent for `/`, which has no node). */
+export function findLsNode(stdout: string, path: string): LsNode | undefined {
+  for (const value of jsonLines(stdout)) {
+    const node = LsNode.safeParse(value);
+    if (node.success && node.data.path === path) return node.data;
+  }
+  return undefined;
+}
+
+const GO_SETUID = 1 << 23;
+const GO_SETGID = 1 << 22;
+const GO_STICKY = 1 << 20;
+
+/** Go's os.FileMode → the unix permission bits chmod takes (with setuid, setgid and sticky). */
+export function unixMode(goMode: number): number {
+  const bits = goMode % 2 ** 32;
+  return (bits & 0o777) | (bits & GO_SETUID ? 0o4000 : 0) | (bits & GO_SETGID ? 0o2000 : 0) | (bits & GO_STICKY ? 0o1000 : 0);
+}
+
+interface JsonOutput<S> {
+  summary?: S;
+  exitError?: ExitError;
+  errors: string[];
+}
+
+function parseJsonOutput<T extends z.ZodType>(schema: T, stdout: string, stderr: string): JsonOutput<z.infer<T>> {
+  const out: JsonOutput<z.infer<T>> = { errors: [] };
   for (const value of jsonLines(`${stdout}\n${stderr}`)) {
-    const summary = BackupSummary.safeParse(value);
+    const summary = schema.safeParse(value);
     if (summary.success) out.summary = summary.data;
     const exit = ExitError.safeParse(value);
     if (exit.success) out.exitError = exit.data;
