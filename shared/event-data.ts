@@ -66,21 +66,43 @@ const Outcome = {
 
 export const BackupOutcomeData = z.object({ ...Outcome });
 
-const RestoreTarget = z.object({
-  namespace: Name,
-  pvc: Name,
-  /** Restore into this PVC although it already exists (never implied). */
-  existing: z.boolean().optional(),
-  storageClass: Name.optional(),
-  /** A Kubernetes quantity, e.g. "10Gi"; default: the snapshot's size. */
-  size: z.string().min(1).optional(),
-});
+/** RFC 1123 label (a namespace) and subdomain (a PVC): checked here, so a hostile name never reaches the cluster. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const Namespace = z.string().max(63).regex(DNS_LABEL, "must be a DNS-1123 label (lowercase letters, digits, '-')");
+const Subdomain = Name.regex(DNS_SUBDOMAIN, "must be a DNS-1123 subdomain (lowercase letters, digits, '-', '.')");
+/** A Kubernetes quantity of bytes, e.g. "10Gi", "500M", "1073741824". */
+const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, "must be a quantity such as 10Gi");
+/** An absolute path inside a snapshot, without "." or ".." segments. */
+const SnapshotPath = z
+  .string()
+  .startsWith("/", "must be an absolute path")
+  .max(4096)
+  .refine((p) => !p.includes("\n") && !p.split("/").some((seg) => seg === "." || seg === ".."), "must not contain '.' or '..' segments or newlines");
 
-/** `snapshot` is a restic snapshot id; absent means the latest for the profile's host. */
+export const RestoreTarget = z.object({
+  namespace: Namespace,
+  pvc: Subdomain,
+  /** Replace the contents of this PVC although it already exists (never implied). */
+  existing: z.boolean().optional(),
+  storageClass: Subdomain.optional(),
+  /** A Kubernetes quantity, e.g. "10Gi"; default: the snapshot's restore size plus headroom. */
+  size: Quantity.optional(),
+});
+export type RestoreTarget = z.infer<typeof RestoreTarget>;
+
+/**
+ * `snapshot` is a restic snapshot id of the profile; absent means the profile's latest. `path` is the folder of the
+ * snapshot whose contents land at the PVC's root (default: the snapshot's only path). `force` restores into an
+ * existing PVC even while a pod uses it.
+ */
 export const RestoreRequestedData = z.object({
   profile: Name,
-  snapshot: z.string().min(1).optional(),
+  snapshot: z.string().regex(/^[0-9a-f]{8,64}$/, "must be a restic snapshot id (8 to 64 hex digits)").optional(),
   repository: Name.optional(),
+  path: SnapshotPath.optional(),
+  force: z.boolean().optional(),
+  requestedBy: z.string().max(253).optional(),
   target: RestoreTarget,
 });
 

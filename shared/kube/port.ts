@@ -43,8 +43,11 @@ export interface Kube {
   ensure<T extends Obj = Obj>(obj: T): Promise<{ object: T; created: boolean }>;
   /** JSON merge patch of the main resource. */
   patch<T extends Obj = Obj>(ref: Ref, patch: Record<string, unknown>): Promise<T>;
-  /** JSON merge patch of the status subresource of a custom resource (group/version/plural from the ref). */
-  patchStatus(ref: Ref & { plural: string }, status: Record<string, unknown>): Promise<Obj>;
+  /**
+   * JSON merge patch of the status subresource of a custom resource (group/version/plural from the ref). With
+   * `resourceVersion`, the patch applies only to that version of the object (409 Conflict otherwise).
+   */
+  patchStatus(ref: Ref & { plural: string }, status: Record<string, unknown>, opts?: { resourceVersion?: string }): Promise<Obj>;
   /** Deletes the object; a missing object is success. Returns whether it existed. */
   remove(ref: Ref, opts?: { propagationPolicy?: "Background" | "Foreground" | "Orphan" }): Promise<boolean>;
   getScale(kind: "Deployment" | "StatefulSet", namespace: string, name: string): Promise<number>;
@@ -108,9 +111,9 @@ export function createKube(kc: KubeConfig): Kube {
       const body = { ...patch, apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...(patch["metadata"] as object), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
       return plain<T>(await objects.patch(body, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch));
     },
-    async patchStatus(ref, status) {
+    async patchStatus(ref, status, opts = {}) {
       const { group, version } = groupVersion(ref.apiVersion);
-      const body = { status };
+      const body = { status, ...(opts.resourceVersion ? { metadata: { resourceVersion: opts.resourceVersion } } : {}) };
       const out = ref.namespace
         ? await custom.patchNamespacedCustomObjectStatus({ group, version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body }, MERGE)
         : await custom.patchClusterCustomObjectStatus({ group, version, plural: ref.plural, name: ref.name, body }, MERGE);
