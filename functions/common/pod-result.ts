@@ -43,17 +43,28 @@ const oneLine = (text: string): string => {
 
 /** The runner's result of a finished pod; never throws. A Succeeded pod without a readable result counts as failed. */
 export function podRunnerResult(pod: BackupPodLike, ident: { run: string; profile: string }): RunnerResult {
-  const where = `backup pod ${pod.metadata.namespace ?? ""}/${pod.metadata.name}`.replace(" /", " ");
+  const out = podTermination(pod, "backup pod", parseResult);
+  return out.ok ? out.value : { run: ident.run, profile: ident.profile, ok: false, repositories: [], error: out.error };
+}
+
+export type Termination<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * What a finished pod's runner container wrote to its termination message, parsed by `parse`; when it wrote nothing
+ * readable, an error built from the container's exit code and reason (`what` names the pod for people). Never throws.
+ */
+export function podTermination<T>(pod: BackupPodLike, what: string, parse: (text: string) => T | undefined): Termination<T> {
+  const where = `${what} ${pod.metadata.namespace ?? ""}/${pod.metadata.name}`.replace(" /", " ");
   const phase = finishedPhase(pod);
   const statuses = pod.status?.containerStatuses ?? [];
   const cs = statuses.find((c) => c.name === RUNNER_CONTAINER) ?? statuses[0];
   const terminated = cs?.state?.terminated ?? cs?.lastState?.terminated;
   const message = terminated?.message?.trim() ?? "";
   if (message !== "") {
-    const parsed = parseResult(message);
-    if (parsed) return parsed;
+    const parsed = parse(message);
+    if (parsed !== undefined) return { ok: true, value: parsed };
   }
-  const failed = (error: string): RunnerResult => ({ run: ident.run, profile: ident.profile, ok: false, repositories: [], error });
+  const failed = (error: string): Termination<T> => ({ ok: false, error });
   if (!terminated) {
     const why = [pod.status?.reason, pod.status?.message ?? cs?.state?.waiting?.message].filter(Boolean).join(": ");
     return failed(`${where} ${phase === "Succeeded" ? "succeeded" : "failed"} before its container ran to the end${why ? ` (${oneLine(why)})` : ""}`);

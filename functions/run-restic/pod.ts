@@ -101,9 +101,26 @@ function nfsFrom(source: string): { server: string; path: string } {
   return { server: source.slice(0, at), path: source.slice(at + 1) };
 }
 
+/**
+ * The runner's environment in a pod that reaches the repository (backup, restore): the password from its Secret,
+ * the Secrets of settings.backupPod.envFromSecrets, the restic cache and the job file. Only pods in the backup
+ * namespace get it.
+ */
+export function repositoryEnv(settings: BackupPodSettings, jobPath: string): { env: unknown[]; envFrom?: unknown[] } {
+  const { passwordSecret, envFromSecrets } = settings;
+  return {
+    env: [
+      { name: "RESTIC_PASSWORD", valueFrom: { secretKeyRef: { name: passwordSecret.name, key: passwordSecret.key } } },
+      { name: "RESTIC_CACHE_DIR", value: CACHE_DIR },
+      { name: "RAFDIR_RUNNER_JOB", value: jobPath },
+    ],
+    ...(envFromSecrets.length ? { envFrom: envFromSecrets.map((name) => ({ secretRef: { name } })) } : {}),
+  };
+}
+
 export function backupPod(id: RunIdent, input: BackupPodInput): Obj {
   const { volumes, mounts } = podVolumes(id, input);
-  const { passwordSecret, envFromSecrets, image } = input.settings;
+  const { image } = input.settings;
   const pinned = input.node !== undefined && input.direct.some((d) => d.kind === "hostPath");
   return {
     apiVersion: "v1",
@@ -119,12 +136,7 @@ export function backupPod(id: RunIdent, input: BackupPodInput): Obj {
           name: RUNNER_CONTAINER,
           image,
           command: [RUNNER_COMMAND],
-          env: [
-            { name: "RESTIC_PASSWORD", valueFrom: { secretKeyRef: { name: passwordSecret.name, key: passwordSecret.key } } },
-            { name: "RESTIC_CACHE_DIR", value: CACHE_DIR },
-            { name: "RAFDIR_RUNNER_JOB", value: JOB_PATH },
-          ],
-          ...(envFromSecrets.length ? { envFrom: envFromSecrets.map((name) => ({ secretRef: { name } })) } : {}),
+          ...repositoryEnv(input.settings, JOB_PATH),
           volumeMounts: mounts,
           terminationMessagePolicy: "FallbackToLogsOnError",
         },
