@@ -47,11 +47,12 @@ export interface EventSpec {
   readonly terminal: boolean;
 }
 
-const kubeResource = (what: string): EventSpec => ({
+/** Routed per kind (extension `kind`): Pods → run-restic, restore; PVCs → snapshot, restore; VolumeSnapshots → snapshot. */
+const kubeResource = (what: string, consumers: readonly FunctionName[]): EventSpec => ({
   data: Data.KubeObjectData,
   description: `ApiServerSource rafdir-resources: a rafdir-labelled Pod, PVC or VolumeSnapshot was ${what}`,
   producers: ["ApiServerSource"],
-  consumers: ["snapshot", "run-restic"],
+  consumers,
   terminal: false,
 });
 
@@ -66,9 +67,9 @@ const outcome = (what: string, data: z.ZodType, producer: FunctionName): EventSp
 export const Catalog = {
   [EventTypes.ping]: {
     data: Data.PingData,
-    description: "PingSource tick: rafdir-schedule-<name> → plan, rafdir-janitor → cleanup (routed by source)",
+    description: "PingSource tick: rafdir-schedule-<name> → plan, rafdir-janitor → cleanup and restore (routed by source)",
     producers: ["PingSource"],
-    consumers: ["plan", "cleanup"],
+    consumers: ["plan", "cleanup", "restore"],
     terminal: false,
   },
   [EventTypes.backupRequested]: {
@@ -125,9 +126,10 @@ export const Catalog = {
   [EventTypes.restoreSucceeded]: outcome("a restore finished", Data.RestoreOutcomeData, "restore"),
   [EventTypes.restoreFailed]: outcome("a restore failed", Data.RestoreOutcomeData, "restore"),
   [EventTypes.configInvalid]: outcome("a profile failed validation and was skipped", Data.ConfigInvalidData, "plan"),
-  [EventTypes.resourceAdded]: kubeResource("added"),
-  [EventTypes.resourceUpdated]: kubeResource("updated"),
-  [EventTypes.resourceDeleted]: kubeResource("deleted"),
+  // restore takes no add events: it creates its pods and PVCs itself; their progress arrives as updates.
+  [EventTypes.resourceAdded]: kubeResource("added", ["snapshot", "run-restic"]),
+  [EventTypes.resourceUpdated]: kubeResource("updated", ["snapshot", "run-restic", "restore"]),
+  [EventTypes.resourceDeleted]: kubeResource("deleted", ["snapshot", "run-restic", "restore"]),
 } as const satisfies Record<EventType, EventSpec>;
 
 /** The parsed (zod output) data of an event type. */

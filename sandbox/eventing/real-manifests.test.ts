@@ -42,18 +42,19 @@ describe("knative/ manifests in the sandbox", () => {
     }
   });
 
-  it("describe services the sandbox can run locally", () => {
+  it("describe services the sandbox runs locally, all five (none skipped for a missing entry point)", () => {
+    expect(manifests.services.map((s) => s.name).sort()).toEqual(["rafdir-cleanup", "rafdir-plan", "rafdir-restore", "rafdir-run-restic", "rafdir-snapshot"]);
     for (const s of manifests.services) {
       const c = s.object.spec.template.spec.containers[0];
       if (!c) throw new Error(`${s.name} has no container`);
       const entry = resolveEntrypoint(c, s.name, ROOT, existsSync, "node", "tsx");
-      if ("skip" in entry) expect(entry.skip, s.name).toMatch(/does not exist/);
+      expect(entry, s.name).not.toHaveProperty("skip");
     }
   });
 
   it.each<[string, Record<string, string>, string[]]>([
     ["schedule tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-schedule-daily") }, ["backup/rafdir-plan"]],
-    ["janitor tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-janitor") }, ["backup/rafdir-cleanup"]],
+    ["janitor tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-janitor") }, ["backup/rafdir-cleanup", "backup/rafdir-restore"]],
     ["foreign ping", { type: PING_TYPE, source: pingSourceUri("other", "rafdir-schedule-daily") }, []],
     ["backup.requested", { type: "io.rafdir.backup.requested", source: "/cli" }, ["backup/rafdir-plan"]],
     ["backup.planned", { type: "io.rafdir.backup.planned", source: "/rafdir/plan" }, ["backup/rafdir-snapshot"]],
@@ -62,9 +63,13 @@ describe("knative/ manifests in the sandbox", () => {
     ["pod.finished", { type: "io.rafdir.pod.finished", source: "/rafdir/run-restic" }, ["backup/rafdir-cleanup"]],
     ["restore.requested", { type: "io.rafdir.restore.requested", source: "/cli" }, ["backup/rafdir-restore"]],
     ["backup.succeeded is terminal", { type: "io.rafdir.backup.succeeded", source: "/rafdir/cleanup" }, []],
-    ["pod update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],
+    ["pod add", { type: "dev.knative.apiserver.resource.add", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],
+    ["pod update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "Pod" }, ["backup/rafdir-restore", "backup/rafdir-run-restic"]],
+    ["pod delete", { type: "dev.knative.apiserver.resource.delete", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],
     ["VolumeSnapshot update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "VolumeSnapshot" }, ["backup/rafdir-snapshot"]],
     ["PVC add", { type: "dev.knative.apiserver.resource.add", source: "https://k", kind: "PersistentVolumeClaim" }, ["backup/rafdir-snapshot"]],
+    ["PVC update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "PersistentVolumeClaim" }, ["backup/rafdir-restore", "backup/rafdir-snapshot"]],
+    ["PVC delete", { type: "dev.knative.apiserver.resource.delete", source: "https://k", kind: "PersistentVolumeClaim" }, ["backup/rafdir-restore", "backup/rafdir-snapshot"]],
   ])("routes %s per the event catalog", (_n, attrs, want) => expect(route(attrs)).toEqual(want));
 
   it("ApiServerSource emits full objects (mode Resource), as the catalog's resource.* types need", () => {

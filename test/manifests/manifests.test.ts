@@ -198,10 +198,20 @@ describe("RBAC: each identity has only what its step needs", () => {
     ["rafdir-cleanup", "delete", BR, NAMESPACE, "", true],
     ["rafdir-cleanup", "get", "secrets", NAMESPACE, "rafdir", false],
     ["rafdir-restore", "create", "persistentvolumeclaims", "app", "", true],
+    ["rafdir-restore", "delete", "persistentvolumeclaims", "app", "rafdir-x", true],
+    ["rafdir-restore", "patch", "persistentvolumes", "", "", true],
+    ["rafdir-restore", "delete", "persistentvolumes", "", "", false],
     ["rafdir-restore", "create", "pods", "app", "", true],
-    ["rafdir-restore", "get", "secrets", NAMESPACE, "rafdir", true],
+    ["rafdir-restore", "delete", "pods", NAMESPACE, "", true],
+    ["rafdir-restore", "get", "namespaces", "", "app", true],
+    ["rafdir-restore", "create", "configmaps", NAMESPACE, "", true],
+    ["rafdir-restore", "create", "configmaps", "app", "", false],
+    ["rafdir-restore", "delete", "rafdir.io:restoreruns", NAMESPACE, "", true],
+    ["rafdir-restore", "delete", BR, NAMESPACE, "", false],
+    ["rafdir-restore", "get", "pods/log", NAMESPACE, "", false],
+    ["rafdir-restore", "create", "pods/exec", "app", "", false],
+    ["rafdir-restore", "get", "secrets", NAMESPACE, "rafdir", false],
     ["rafdir-restore", "get", "secrets", "app", "rafdir", false],
-    ["rafdir-restore", "delete", "persistentvolumeclaims", "app", "", false],
   ];
   it.each(rows)("%s: %s %s in namespace %j, name %j → %s", (who, verb, resource, ns, name, allowed) => {
     expect(can(objects, sa(who), req(verb, resource, ns, name || undefined))).toBe(allowed);
@@ -287,10 +297,10 @@ describe("routing agrees with the event catalog (shared/events.ts)", () => {
     expect(receivers(ce(type, `/rafdir/${producer}`, { rafdirrun: "run1", rafdirprofile: "app" }))).toEqual(consumersOf(type));
   });
 
-  it("schedule ticks reach plan, janitor ticks reach cleanup, other pings reach nobody", () => {
+  it("schedule ticks reach plan, janitor ticks reach cleanup and restore, other pings reach nobody", () => {
     const ping = (ns: string, name: string): EventAttributes => ce(EventTypes.ping, `/apis/v1/namespaces/${ns}/pingsources/${name}`);
     for (const p of ofKind("PingSource")) {
-      const expected = p.metadata.name === "rafdir-janitor" ? [serviceName("cleanup")] : [serviceName("plan")];
+      const expected = p.metadata.name === "rafdir-janitor" ? [serviceName("cleanup"), serviceName("restore")] : [serviceName("plan")];
       expect(receivers(ping(NAMESPACE, p.metadata.name)), p.metadata.name).toEqual(expected);
     }
     expect(receivers(ping(NAMESPACE, "rafdir-schedule-weekly"))).toEqual([serviceName("plan")]);
@@ -310,13 +320,14 @@ describe("routing agrees with the event catalog (shared/events.ts)", () => {
   });
 
   const resourceTypes = [EventTypes.resourceAdded, EventTypes.resourceUpdated, EventTypes.resourceDeleted];
-  const byKind: [string, string[]][] = [
-    ["Pod", [serviceName("run-restic")]],
-    ["PersistentVolumeClaim", [serviceName("snapshot")]],
-    ["VolumeSnapshot", [serviceName("snapshot")]],
-    ["ConfigMap", []],
+  // restore follows its pods (update) and PVCs (update, delete); it creates both itself, so it takes no add events.
+  const byKind: [string, (type: EventType) => string[]][] = [
+    ["Pod", (type) => [serviceName("run-restic"), ...(type === EventTypes.resourceUpdated ? [serviceName("restore")] : [])].sort()],
+    ["PersistentVolumeClaim", (type) => [...(type === EventTypes.resourceAdded ? [] : [serviceName("restore")]), serviceName("snapshot")].sort()],
+    ["VolumeSnapshot", () => [serviceName("snapshot")]],
+    ["ConfigMap", () => []],
   ];
-  it.each(resourceTypes.flatMap((type) => byKind.map(([kind, to]) => [type, kind, to] as const)))("%s of a %s reaches %j", (type, kind, to) => {
+  it.each(resourceTypes.flatMap((type) => byKind.map(([kind, to]) => [type, kind, to(type)] as const)))("%s of a %s reaches %j", (type, kind, to) => {
     expect(receivers(ce(type, "https://10.96.0.1:443", { kind, name: "x", namespace: NAMESPACE }))).toEqual(to);
   });
 
