@@ -12,6 +12,7 @@ import { EventTypes, newEvent, type EventData } from "../../shared/events.ts";
 import { createKube, type Kube, type Obj } from "../../shared/kube/port.ts";
 import { createLogger } from "../../shared/log.ts";
 import { RUN_API_VERSION, RUN_KIND, statusOf, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import { parseRestoreStatus, REQUEST_LABEL, RESTORE_KIND, requestHash, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import { testSandbox, waitFor, type TestSandbox } from "../support/sandbox.ts";
 
 const run = promisify(execFile);
@@ -94,6 +95,10 @@ export interface Pipeline {
   /** Every object carrying the rafdir managed-by label, as "Kind ns/name". */
   leftovers(): Promise<string[]>;
   events(): LoggedEvent[];
+  /** Posts io.rafdir.restore.requested and waits for its RestoreRun to end; returns it with its parsed status. */
+  restoreAndWait(data: EventData<typeof EventTypes.restoreRequested>, timeoutMs?: number): Promise<RestoreRun & { status: RestoreStatus }>;
+  /** sha256 of every file on a PVC, read by a short-lived pod in its namespace (as a user would check it). */
+  pvcSums(namespace: string, pvc: string): Promise<Sums>;
   close(): Promise<void>;
 }
 
@@ -260,7 +265,7 @@ export async function startPipeline(): Promise<Pipeline> {
       // PVs of rafdir's PVCs carry no label: find them by claim
       for (const pv of await kube.list("v1", "PersistentVolume")) {
         const claim = (pv["spec"] as { claimRef?: { namespace?: string; name?: string } }).claimRef;
-        if (claim?.namespace === "backup" && claim.name?.startsWith("rafdir-")) out.push(`PersistentVolume /${pv.metadata.name} (claim ${claim.name})`);
+        if (claim?.name?.startsWith("rafdir-")) out.push(`PersistentVolume /${pv.metadata.name} (claim ${claim.name})`);
       }
       return out;
     },
@@ -271,6 +276,52 @@ export async function startPipeline(): Promise<Pipeline> {
         .split("\n")
         .filter(Boolean)
         .map((l) => JSON.parse(l) as LoggedEvent);
+    },
+    async restoreAndWait(data, timeoutMs = 60_000) {
+      const event = newEvent(EventTypes.restoreRequested, "/rafdir/test", data);
+      await emitter.emit(event);
+      const selector = `${REQUEST_LABEL}=${requestHash(event.source, event.id)}`;
+      const done = await waitFor(
+        `the RestoreRun of request ${event.id} to end`,
+        async () => {
+          const [r] = await kube.list<RestoreRun & Obj>(RUN_API_VERSION, RESTORE_KIND, "backup", selector);
+          const status = r && parseRestoreStatus(r);
+          return r && status && (status.phase === "Succeeded" || status.phase === "Failed") && status.tornDown ? { ...r, status } : undefined;
+        },
+        timeoutMs,
+      ).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- restore\n${self.functionLog("restore", 30)}`);
+      });
+      const outcome = done.status.phase === "Succeeded" ? "io.rafdir.restore.succeeded" : "io.rafdir.restore.failed";
+      await waitFor(`${outcome} for ${done.metadata.name}`, () => self.events().some((e) => e.kind === "event" && e.rafdirrun === done.metadata.name && e.type === outcome), 5000).catch(() => undefined);
+      return done;
+    },
+    async pvcSums(namespace, pvc) {
+      const name = `sums-${Math.random().toString(36).slice(2, 8)}`;
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace },
+        spec: {
+          restartPolicy: "Never",
+          containers: [{ name: "sums", image: "busybox", command: ["sh", "-c", "cd /data && find . -type f ! -path './lost+found/*' | sort | xargs -r sha256sum"], volumeMounts: [{ name: "data", mountPath: "/data", readOnly: true }] }],
+          volumes: [{ name: "data", persistentVolumeClaim: { claimName: pvc, readOnly: true } }],
+        },
+      };
+      await kube.ensure(pod as unknown as Obj);
+      try {
+        await waitFor(`pod ${namespace}/${name} to finish`, async () => {
+          const p = await kube.get({ apiVersion: "v1", kind: "Pod", namespace, name });
+          const phase = (p?.["status"] as { phase?: string } | undefined)?.phase;
+          if (phase === "Failed") throw new Error(`checksum pod ${namespace}/${name} failed`);
+          return phase === "Succeeded";
+        });
+        const r = await sb.kubectl(["-n", namespace, "logs", name]);
+        if (r.code !== 0) throw new Error(`kubectl logs ${name}: ${r.stderr}`);
+        return parseSums(r.stdout);
+      } finally {
+        await kube.remove({ apiVersion: "v1", kind: "Pod", namespace, name });
+      }
     },
     close: () => sb.close(),
   };
