@@ -39,13 +39,12 @@ export async function reconcile(deps: FunctionDeps, name: string): Promise<Cloud
     if ("reason" in ctx) return finishRestore(d, run, status, { kind: "fail", ...ctx });
     const observed = await observe(d, run, status, status.host ?? ctx.profile.host);
     const action = nextAction({ ...observed, stdinOnly: ctx.profile.folders.length === 0 });
-    if (action.kind === "wait") {
-      if (status.deadline && Date.parse(status.deadline) < d.now().getTime()) {
-        return finishRestore(d, run, status, { kind: "fail", reason: "Timeout", message: `${status.phase} did not finish by ${status.deadline}: ${action.why}` });
-      }
-      return void d.log.debug({ phase: status.phase, why: action.why }, "restore waits");
-    }
     if (action.kind === "succeed" || action.kind === "fail") return finishRestore(d, run, status, action);
+    if (status.deadline && Date.parse(status.deadline) < d.now().getTime()) {
+      const seen = action.kind === "wait" ? action.why : `its next step (${action.kind}) had not started`;
+      return finishRestore(d, run, status, { kind: "fail", reason: "Timeout", message: `${status.phase} did not finish by ${status.deadline}: ${seen}` });
+    }
+    if (action.kind === "wait") return void d.log.debug({ phase: status.phase, why: action.why }, "restore waits");
     const refused = await apply(d, run, status, action, ctx);
     if (refused) {
       const current = await getRestore(d, name);

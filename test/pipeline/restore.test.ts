@@ -2,6 +2,7 @@
 // then restores into a new PVC in another namespace and into an existing PVC, proven by checksums read from the
 // restored PVC by a pod; refusals that change nothing; and nothing of the restore's own objects left behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/sandbox.ts";
 import { startPipeline, type Pipeline, type Sums } from "./harness.ts";
 
 const APP = `
@@ -103,6 +104,8 @@ describe("restore on the sandbox", () => {
       [{ profile: "notes", target: { namespace: "nowhere", pvc: "x" } }, "NamespaceNotFound", /target.namespace "nowhere" does not exist/],
       [{ profile: "notes", snapshot: "deadbeef", path: "/var/notes/db", target: { namespace: "dr", pvc: "x" } }, "SnapshotNotFound", /deadbeef/],
       [{ profile: "notes", path: "/var/notes/db", target: { namespace: "dr", pvc: "x", size: "1Ki" } }, "SizeTooSmall", /target.size 1Ki is smaller/],
+      // A file, not a folder: restic fails in the restore pod, after the staging volume exists.
+      [{ profile: "notes", path: "/var/notes/db/a", target: { namespace: "dr", pvc: "x" } }, "RestoreFailed", /not a directory/],
     ];
     for (const [data, reason, message] of cases) {
       const run = await p.restoreAndWait(data);
@@ -112,6 +115,7 @@ describe("restore on the sandbox", () => {
       expect(p.events().some((e) => e.type === "io.rafdir.restore.failed" && e.rafdirrun === run.metadata.name)).toBe(true);
     }
     expect(await p.kube.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "dr", name: "x" })).toBeUndefined();
+    await waitFor("the failed restore's staging volume to go", async () => (await p.leftovers()).length === 0, 15_000).catch(() => undefined);
     expect(await p.leftovers()).toEqual([]);
   });
 
