@@ -1,19 +1,21 @@
 // `rafdir demo`: the main job on the sandbox, end to end. Starts the sandbox (detached) if needed, deploys a small
 // app with a PVC, configures a profile for it, asks for a backup through the broker, follows the BackupRun to its
-// end, then restores the restic snapshot on this machine and compares checksums with the app's files.
+// end, shows the snapshot with plain restic, restores it through the broker into a new PVC (rafdir restore) and
+// compares the checksums a pod reads from that PVC with the app's files at backup time.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { createKube, loadKubeConfig, type Kube, type Obj } from "../shared/kube/port.ts";
 import { RUN_API_VERSION, RUN_KIND, statusOf, type BackupRun } from "../shared/runs/run.ts";
 import { backupCommand } from "./backup-cmd.ts";
+import { parseSums, pvcChecksums } from "./pvc-checksums.ts";
+import { restoreCommand } from "./restore-cmd.ts";
 import { readRunInfo, sandboxUp } from "./sandbox-cmd.ts";
 
 const NS = "demo";
 const FOLDER = "/var/lib/demo";
 const PROFILE = "demo";
+const RESTORED = "demo-restored";
 
 const APP: Obj[] = [
   { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
@@ -78,6 +80,13 @@ async function appChecksums(kube: Kube): Promise<string> {
   return sums.stdout;
 }
 
+/** Deletes a PVC left by an earlier demo and waits until it is gone. */
+async function removePvc(kube: Kube, namespace: string, name: string): Promise<void> {
+  const ref = { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name };
+  if (!(await kube.remove(ref))) return;
+  await until(`PVC ${namespace}/${name} from an earlier demo to go`, 60_000, async () => ((await kube.get(ref)) ? undefined : true));
+}
+
 export async function demoCommand(dirArg: string): Promise<number> {
   const dir = resolve(dirArg);
   if (!readRunInfo(dir)) {
@@ -122,23 +131,25 @@ export async function demoCommand(dirArg: string): Promise<number> {
     return 1;
   }
 
-  process.stdout.write(`5. restoring the snapshot on this machine and comparing checksums\n`);
+  process.stdout.write(`5. the snapshot in the repository, as plain restic sees it\n`);
   const restic = join(process.cwd(), ".tools", "bin", "restic");
   const repo = ["-r", info.repository.path, "--password-file", info.repository.passwordFile];
   const snapshots = execFileSync(restic, [...repo, "snapshots", "--host", "demo.sandbox", "--tag", PROFILE, "--latest", "1"], { encoding: "utf8" });
   process.stdout.write(snapshots.split("\n").map((l) => `   ${l}`).join("\n") + "\n");
-  const target = mkdtempSync(join(tmpdir(), "rafdir-demo-restore-"));
-  try {
-    execFileSync(restic, [...repo, "restore", "latest", "--host", "demo.sandbox", "--tag", PROFILE, "--target", target], { stdio: "ignore" });
-    const after = execFileSync("sh", ["-c", `cd "${join(target, FOLDER)}" && find . -type f | sort | xargs sha256sum`], { encoding: "utf8" });
-    if (after !== before) {
-      process.stderr.write(`checksums differ between the app and the restored snapshot\n--- app\n${before}--- restored\n${after}`);
-      return 1;
-    }
-    process.stdout.write(`   verified: all ${after.trim().split("\n").length} files restored with identical sha256\n`);
-  } finally {
-    rmSync(target, { recursive: true, force: true });
+
+  process.stdout.write(`6. restoring it through the broker into a new PVC ${NS}/${RESTORED} (rafdir restore)\n`);
+  await removePvc(kube, NS, RESTORED);
+  const restored = await restoreCommand({ dir: dirArg, profile: PROFILE, namespace: NS, pvc: RESTORED, existing: false, force: false, wait: true, timeoutMs: 10 * 60_000 });
+  if (restored !== 0) return restored;
+
+  process.stdout.write(`7. comparing checksums: the app's volume at backup time vs the restored PVC\n`);
+  const after = await pvcChecksums(kube, NS, RESTORED);
+  const want = parseSums(before);
+  if (JSON.stringify(after) !== JSON.stringify(want)) {
+    process.stderr.write(`checksums differ between the app and the restored PVC\n--- app\n${JSON.stringify(want, null, 1)}\n--- restored\n${JSON.stringify(after, null, 1)}\n`);
+    return 1;
   }
-  process.stdout.write(`\ndone. kubectl --kubeconfig ${info.kubeconfig} -n backup get backupruns   |   rafdir events   |   rafdir sandbox down\n`);
+  process.stdout.write(`   verified: all ${Object.keys(after).length} files restored with identical sha256\n`);
+  process.stdout.write(`\ndone. kubectl --kubeconfig ${info.kubeconfig} -n backup get backupruns,restoreruns   |   rafdir events   |   rafdir sandbox down\n`);
   return 0;
 }

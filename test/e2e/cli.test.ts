@@ -110,3 +110,30 @@ describe("rafdir sandbox up | status | down", () => {
     expect(pids.filter(alive)).toEqual([]);
   });
 });
+
+describe("rafdir restore | demo", () => {
+  const demoDir = mkdtempSync(join(tmpdir(), "rafdir-cli-demo-"));
+  afterAll(async () => {
+    await rafdir("sandbox", "down", "--dir", demoDir);
+    rmSync(demoDir, { recursive: true, force: true });
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ["no profile", ["--namespace", "dr", "--pvc", "x"], /name exactly one --profile/],
+    ["a bad namespace", ["--profile", "p", "--namespace", "Not_A_Name", "--pvc", "x"], /--namespace: must be a DNS-1123 label/],
+    ["a bad size", ["--profile", "p", "--namespace", "dr", "--pvc", "x", "--size", "huge"], /--size: must be a quantity such as 10Gi/],
+    ["a bad snapshot id", ["--profile", "p", "--namespace", "dr", "--pvc", "x", "--snapshot", "latest!"], /--snapshot: must be a restic snapshot id/],
+  ])("refuses %s with exit 2 and names the flag", async (_name, args, message) => {
+    const r = await rafdir("restore", "--dir", demoDir, ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("demo: backs up the demo app, restores it through the broker into a new PVC, and verifies every checksum", async () => {
+    const r = await rafdir("demo", "--dir", demoDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Succeeded {2}\(backed up into local \(snapshot [0-9a-f]{8}/);
+    expect(r.stdout).toMatch(/Succeeded — restored \/var\/lib\/demo of snapshot [0-9a-f]{8}/);
+    expect(r.stdout).toMatch(/verified: all 2 files restored with identical sha256/);
+  }, 120_000);
+});

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
+import { parseSums, pvcChecksums } from "../../cli/pvc-checksums.ts";
 import { createEmitter } from "../../shared/cloudevents/emitter.ts";
 import { EventTypes, newEvent, type EventData } from "../../shared/events.ts";
 import { createKube, type Kube, type Obj } from "../../shared/kube/port.ts";
@@ -32,14 +33,6 @@ export interface LoggedEvent {
 /** `sha256sum` output → path → digest (paths as printed, `./a/b`). */
 export type Sums = Record<string, string>;
 
-export function parseSums(text: string): Sums {
-  const out: Sums = {};
-  for (const line of text.split("\n").filter(Boolean)) {
-    const m = /^([0-9a-f]{64})\s+\*?(.*)$/.exec(line);
-    if (m?.[1] && m[2] !== undefined) out[m[2]] = m[1];
-  }
-  return out;
-}
 
 export interface KubeEvent {
   type?: string;
@@ -296,33 +289,7 @@ export async function startPipeline(): Promise<Pipeline> {
       await waitFor(`${outcome} for ${done.metadata.name}`, () => self.events().some((e) => e.kind === "event" && e.rafdirrun === done.metadata.name && e.type === outcome), 5000).catch(() => undefined);
       return done;
     },
-    async pvcSums(namespace, pvc) {
-      const name = `sums-${Math.random().toString(36).slice(2, 8)}`;
-      const pod = {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name, namespace },
-        spec: {
-          restartPolicy: "Never",
-          containers: [{ name: "sums", image: "busybox", command: ["sh", "-c", "cd /data && find . -type f ! -path './lost+found/*' | sort | xargs -r sha256sum"], volumeMounts: [{ name: "data", mountPath: "/data", readOnly: true }] }],
-          volumes: [{ name: "data", persistentVolumeClaim: { claimName: pvc, readOnly: true } }],
-        },
-      };
-      await kube.ensure(pod as unknown as Obj);
-      try {
-        await waitFor(`pod ${namespace}/${name} to finish`, async () => {
-          const p = await kube.get({ apiVersion: "v1", kind: "Pod", namespace, name });
-          const phase = (p?.["status"] as { phase?: string } | undefined)?.phase;
-          if (phase === "Failed") throw new Error(`checksum pod ${namespace}/${name} failed`);
-          return phase === "Succeeded";
-        });
-        const r = await sb.kubectl(["-n", namespace, "logs", name]);
-        if (r.code !== 0) throw new Error(`kubectl logs ${name}: ${r.stderr}`);
-        return parseSums(r.stdout);
-      } finally {
-        await kube.remove({ apiVersion: "v1", kind: "Pod", namespace, name });
-      }
-    },
+    pvcSums: (namespace, pvc) => pvcChecksums(kube, namespace, pvc),
     close: () => sb.close(),
   };
   return self;
