@@ -244,13 +244,17 @@ describe("CRDs BackupRun and RestoreRun", () => {
     ...(status ? { status } : {}),
   });
 
-  it.each(crds)("%s: v1alpha1, namespaced, status subresource, columns PROFILE PHASE AGE MESSAGE", (name) => {
+  const columns: Record<string, string[]> = {
+    "backupruns.rafdir.io": ["PROFILE", "PHASE", "AGE", "MESSAGE"],
+    "restoreruns.rafdir.io": ["PROFILE", "NAMESPACE", "PVC", "PHASE", "AGE", "MESSAGE"],
+  };
+  it.each(crds)("%s: v1alpha1, namespaced, status subresource, columns PROFILE (target) PHASE AGE MESSAGE", (name) => {
     const spec = rec(named("CustomResourceDefinition", name).spec);
     expect(spec.scope).toBe("Namespaced");
     const versions = arr(spec.versions).map(rec);
     expect(versions.map((v) => [v.name, v.served, v.storage])).toEqual([["v1alpha1", true, true]]);
     expect(rec(versions[0]?.subresources).status).toEqual({});
-    expect(arr(versions[0]?.additionalPrinterColumns).map((c) => str(rec(c).name)?.toUpperCase())).toEqual(["PROFILE", "PHASE", "AGE", "MESSAGE"]);
+    expect(arr(versions[0]?.additionalPrinterColumns).map((c) => str(rec(c).name)?.toUpperCase())).toEqual(columns[name]);
   });
 
   it.each(crds)("%s: accepts a run, rejects one without profile or trigger, keeps the pipeline's status fields", (name) => {
