@@ -3,32 +3,21 @@
 // claimed so that racing deliveries announce it once — reply io.rafdir.snapshot.ready. Snapshot errors are not terminal: they go on the run's message, and
 // the run is aborted only when its deadline has passed.
 import type { CloudEvent } from "cloudevents";
-import { z } from "zod";
-import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
-import { isFinal, Labels, MANAGED_BY, parseStatus, Steps, type BackupRun } from "../../shared/runs/run.ts";
+import { isFinal, parseStatus, Steps, type BackupRun } from "../../shared/runs/run.ts";
 import { abortRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { resourceHead } from "../common/resource-head.ts";
 import { pvcBoundReply } from "./copy.ts";
 import { snapshotProgress } from "./decide.ts";
 import { after, currentSettings, readSnapshots } from "./effects.ts";
 import { claimTransition } from "./once.ts";
 import { unquiesce } from "./quiesce.ts";
 
-/** The part of an ApiServerSource object (Resource mode: data = the object) that routes it to a run. */
-const ObjectHead = z.looseObject({
-  kind: z.string().min(1),
-  metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).optional() }),
-});
-
 /** A rafdir-labelled VolumeSnapshot or PVC changed: advance the run it belongs to, if this object is one of its. */
 export async function onResource(deps: FunctionDeps, event: { id: string; data: unknown }): Promise<CloudEvent<unknown> | undefined> {
-  const head = ObjectHead.safeParse(event.data);
-  if (!head.success) throw new InvalidEventError(`ApiServerSource event ${event.id}: data is not a Kubernetes object with kind and metadata.name`);
-  const { kind, metadata } = head.data;
-  const labels = metadata.labels ?? {};
-  const name = labels[Labels.run];
-  const skip = (reason: string): undefined => void deps.log.debug({ kind, object: `${metadata.namespace ?? ""}/${metadata.name}`, reason }, "resource event ignored");
-  if (labels[Labels.managedBy] !== MANAGED_BY || !name) return skip("not created by rafdir");
+  const { kind, namespace, run: name, ...head } = resourceHead(event);
+  const skip = (reason: string): undefined => void deps.log.debug({ kind, object: head.where, reason }, "resource event ignored");
+  if (!name) return skip("not created by rafdir");
   if (kind !== "VolumeSnapshot" && kind !== "PersistentVolumeClaim") return skip("not a kind snapshot follows");
   const run = await getRun(deps, name);
   if (!run) return skip(`BackupRun ${name} not found`);
@@ -36,10 +25,10 @@ export async function onResource(deps: FunctionDeps, event: { id: string; data: 
   const status = parseStatus(run);
   const volumes = status?.volumes ?? [];
   if (kind === "VolumeSnapshot") {
-    const mine = metadata.namespace === status?.target?.namespace && volumes.some((v) => v.sourceSnapshot === metadata.name);
+    const mine = namespace === status?.target?.namespace && volumes.some((v) => v.sourceSnapshot === head.name);
     return mine ? advanceSnapshots(d, run, event.id) : skip("not a source snapshot of its run");
   }
-  const mine = metadata.namespace === deps.namespace && volumes.some((v) => v.backupPvc === metadata.name);
+  const mine = namespace === deps.namespace && volumes.some((v) => v.backupPvc === head.name);
   return mine ? pvcBoundReply(d, run, event.id) : skip("not a backup PVC of its run");
 }
 

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { RestoreTarget } from "../event-data.ts";
-import { RUN_API_VERSION } from "./run.ts";
+import { RUN_API_VERSION, type RunMetadata } from "./run.ts";
 
 export const RESTORE_KIND = "RestoreRun";
 export const RESTORE_PLURAL = "restoreruns";
@@ -101,15 +101,7 @@ export type RestoreSpec = z.infer<typeof RestoreSpec>;
 export interface RestoreRun {
   apiVersion: typeof RUN_API_VERSION;
   kind: typeof RESTORE_KIND;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-  };
+  metadata: RunMetadata;
   spec: RestoreSpec;
   status?: unknown;
 }

@@ -142,18 +142,21 @@ export const RunStatus = z.object({
 });
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** The metadata of a run record (BackupRun, RestoreRun) as the functions read it. */
+export interface RunMetadata {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
 export interface BackupRun {
   apiVersion: typeof RUN_API_VERSION;
   kind: typeof RUN_KIND;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-  };
+  metadata: RunMetadata;
   spec: { profile: string; trigger: string; requestedBy?: string; force?: boolean; repositories?: string[] };
   status?: RunStatus;
 }
