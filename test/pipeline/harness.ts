@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
 import { parseSums, pvcChecksums } from "../../cli/pvc-checksums.ts";
+import type { CloudEvent } from "cloudevents";
 import { createEmitter } from "../../shared/cloudevents/emitter.ts";
 import { EventTypes, newEvent, type EventData } from "../../shared/events.ts";
 import { createKube, type Kube, type Obj } from "../../shared/kube/port.ts";
@@ -88,6 +89,8 @@ export interface Pipeline {
   /** Every object carrying the rafdir managed-by label, as "Kind ns/name". */
   leftovers(): Promise<string[]>;
   events(): LoggedEvent[];
+  /** Posts any event to the broker. */
+  emit(event: CloudEvent<unknown>): Promise<void>;
   /** Posts io.rafdir.restore.requested and waits for its RestoreRun to end; returns it with its parsed status. */
   restoreAndWait(data: EventData<typeof EventTypes.restoreRequested>, timeoutMs?: number): Promise<RestoreRun & { status: RestoreStatus }>;
   /** sha256 of every file on a PVC, read by a short-lived pod in its namespace (as a user would check it). */
@@ -290,6 +293,9 @@ export async function startPipeline(): Promise<Pipeline> {
       return done;
     },
     pvcSums: (namespace, pvc) => pvcChecksums(kube, namespace, pvc),
+    async emit(event) {
+      await emitter.emit(event);
+    },
     close: () => sb.close(),
   };
   return self;

@@ -2,6 +2,7 @@
 // then restores into a new PVC in another namespace and into an existing PVC, proven by checksums read from the
 // restored PVC by a pod; refusals that change nothing; and nothing of the restore's own objects left behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventTypes, newEvent } from "../../shared/events.ts";
 import { waitFor } from "../support/sandbox.ts";
 import { startPipeline, type Pipeline, type Sums } from "./harness.ts";
 
@@ -132,6 +133,40 @@ describe("restore on the sandbox", () => {
     expect(run.status.phase, JSON.stringify(run.status.error)).toBe("Succeeded");
     expect(await p.pvcSums("dr", "notes-db")).toEqual(media); // the db files and "stale" are gone: an exact copy
     expect(run.status.result?.removed).toBeGreaterThan(0);
+    expect(await p.leftovers()).toEqual([]);
+  });
+
+  it("restores into a WaitForFirstConsumer class: the moved volume binds the new PVC without a consumer", async () => {
+    const run = await p.restoreAndWait({ profile: "notes", path: "/var/notes/media", target: { namespace: "dr", pvc: "notes-media", storageClass: "standard-wffc" } });
+    expect(run.status.phase, JSON.stringify(run.status.error)).toBe("Succeeded");
+    const pvc = await p.kube.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "dr", name: "notes-media" });
+    expect(pvc?.["spec"]).toMatchObject({ storageClassName: "standard-wffc" });
+    expect(pvc?.["status"]).toMatchObject({ phase: "Bound" });
+    expect(await p.pvcSums("dr", "notes-media")).toEqual(media);
+    expect(await p.leftovers()).toEqual([]);
+  });
+
+  it("finishes through janitor ticks alone when every pod event of the restore is lost", async () => {
+    const eventing = p.sb.eventing;
+    if (!eventing) throw new Error("no eventing");
+    eventing.setFaults({ drop: { probability: 1, trigger: "rafdir-restore-pod-update" } });
+    try {
+      const tick = async (): Promise<void> => {
+        await p.emit(newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true }));
+      };
+      const ticking = setInterval(() => void tick().catch(() => undefined), 1000);
+      try {
+        const run = await p.restoreAndWait({ profile: "notes", snapshot: firstSnapshot.slice(0, 8), path: "/var/notes/db", target: { namespace: "dr", pvc: "notes-db-2" } });
+        expect(run.status.phase, JSON.stringify(run.status.error)).toBe("Succeeded");
+      } finally {
+        clearInterval(ticking);
+      }
+    } finally {
+      eventing.setFaults({});
+    }
+    const dropped = p.events().filter((e) => e.kind === "fault" && (e as { trigger?: string }).trigger?.endsWith("rafdir-restore-pod-update"));
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(await p.pvcSums("dr", "notes-db-2")).toEqual(db);
     expect(await p.leftovers()).toEqual([]);
   });
 });
