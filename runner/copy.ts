@@ -3,7 +3,8 @@
 // before anything is written). `to` itself is kept (it gets the owner, mode and times of `from`), and so is each
 // `keepAtRoot` entry (lost+found) at the root of either tree. Pure node fs; files are copied by the kernel
 // (copyFile: copy_file_range/sendfile), never read into memory, each to a temporary name then renamed over the old.
-// A file whose size and mtime already match is left as it is (rsync's quick check).
+// Every file is rewritten, unless `quickCheck` lets one whose size and mtime match stay (rsync's quick check): a
+// restore must not trust a file that was changed in place with its size and mtime kept.
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rename, rmdir, stat, symlink, unlink, utimes } from "node:fs/promises";
@@ -14,6 +15,8 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Names at the root of both trees that are neither copied nor removed. Default: lost+found. */
   keepAtRoot?: readonly string[];
+  /** Leave a file whose size and mtime match as it is. Default false: a restore rewrites every file. */
+  quickCheck?: boolean;
 }
 
 export interface CopyCounts {
@@ -53,12 +56,14 @@ export async function copyTree(from: string, to: string, opts: CopyOptions = {})
 class Copier {
   readonly counts: CopyCounts = { files: 0, bytes: 0, removed: 0, unchanged: 0, skipped: 0 };
   readonly #keep: ReadonlySet<string>;
+  readonly #quick: boolean;
   readonly #signal: AbortSignal | undefined;
   /** Hard links of `from` (dev:ino) → the first copy's path and inode in `to`. */
   readonly #links = new Map<string, { path: string; ino: number }>();
 
   constructor(opts: CopyOptions) {
     this.#keep = new Set(opts.keepAtRoot ?? ["lost+found"]);
+    this.#quick = opts.quickCheck ?? false;
     this.#signal = opts.signal;
   }
 
@@ -117,7 +122,7 @@ class Copier {
       return;
     }
     this.counts.bytes += st.size;
-    if (existing !== undefined && existing.size === st.size && Math.abs(existing.mtimeMs - st.mtimeMs) < 1) this.counts.unchanged++;
+    if (this.#quick && existing !== undefined && existing.size === st.size && Math.abs(existing.mtimeMs - st.mtimeMs) < 1) this.counts.unchanged++;
     else {
       const temp = join(dst, "..", `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
       try {

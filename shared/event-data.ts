@@ -97,7 +97,8 @@ export type RestoreTarget = z.infer<typeof RestoreTarget>;
  * existing PVC even while a pod uses it.
  */
 export const RestoreRequestedData = z.object({
-  profile: Name,
+  /** A profile name: a DNS-1123 label of at most 40 characters (it names the RestoreRun). */
+  profile: z.string().max(40).regex(DNS_LABEL, "must be a profile name (a DNS-1123 label of at most 40 characters)"),
   snapshot: z.string().regex(/^[0-9a-f]{8,64}$/, "must be a restic snapshot id (8 to 64 hex digits)").optional(),
   repository: Name.optional(),
   path: SnapshotPath.optional(),

@@ -16,7 +16,7 @@ import { listRestores } from "./runs.ts";
 const CONFIG = {
   "profiles.yaml": "version: '1'\n",
   repositories: "local: {repository: /srv/restic}\n",
-  profiles: "notes: {namespace: notes, deployment: notes, folders: [/data], host: notes.example}\n",
+  profiles: "notes: {namespace: notes, deployment: notes, folders: [/data], host: notes.example, restore-namespaces: ['*']}\n",
 };
 
 interface Message {
@@ -78,6 +78,22 @@ describe("restore (sandbox)", () => {
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "rafdir-db-20261126100000-0", namespace: "backup", labels: runLabels("db-20261126100000", "db") } };
     const res = await post(deps, newEvent(EventTypes.resourceUpdated, "https://10.0.0.1", pod as never));
     expect(res.status).toBe(202);
+  });
+
+  it("checks a run whose request handler died before the verdict: the janitor refuses it, nothing is created", async () => {
+    const deps = testDeps(kube, { name: "restore" });
+    const name = "notes-r20261126104000";
+    await kube.ensure({
+      apiVersion: RUN_API_VERSION,
+      kind: RESTORE_KIND,
+      metadata: { name, namespace: "backup", labels: { "rafdir.io/profile": "notes" } },
+      spec: { profile: "notes", trigger: "manual", target: { namespace: "nowhere", pvc: "x" } },
+    } as Obj);
+    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
+    expect((await post(deps, tick)).status).toBe(202);
+    const [run] = (await listRestores(deps)).filter((r) => r.metadata.name === name);
+    expect(parseRestoreStatus(run ?? {})).toMatchObject({ phase: "Failed", error: { reason: "NamespaceNotFound" } });
+    expect(await kube.get({ apiVersion: "v1", kind: "Pod", namespace: "backup", name: `rafdir-${name}-inspect` })).toBeUndefined();
   });
 
   it("the janitor fails a restore past its deadline and removes what it created", async () => {

@@ -4,7 +4,7 @@ import { checkRequest, type RequestFacts } from "./check.ts";
 
 const facts = (over: Partial<RequestFacts> = {}, target: Partial<RestoreSpec["target"]> = {}, extra: Partial<RestoreSpec> = {}): RequestFacts => ({
   spec: { profile: "shop", trigger: "manual", ...extra, target: { namespace: "shop", pvc: "restored", ...target } },
-  profile: { name: "shop", host: "shop.example", repositories: ["local", "offsite"] },
+  profile: { name: "shop", host: "shop.example", repositories: ["local", "offsite"], restoreNamespaces: ["shop"] },
   profileProblems: [],
   repositories: ["local", "offsite"],
   namespaceExists: true,
@@ -35,13 +35,16 @@ describe("checkRequest", () => {
     ["unknown storage class", facts({}, { storageClass: "gold" }), "StorageClassNotFound"],
     ["no default storage class", facts({ storageClasses: [{ name: "fast", isDefault: false }] }), "NoStorageClass"],
     ["another restore into the PVC", facts({ busyWith: ["shop-r20261126000000"] }), "TargetBusy"],
+    ["a namespace the profile does not allow", facts({}, { namespace: "dr" }), "NamespaceNotAllowed"],
+    ["any namespace, when allowed", facts({ profile: { name: "shop", host: "h", repositories: ["local"], restoreNamespaces: ["*"] } }, { namespace: "dr" }), "local/standard"],
+    ["a listed namespace", facts({ profile: { name: "shop", host: "h", repositories: ["local"], restoreNamespaces: ["shop", "dr"] } }, { namespace: "dr" }), "local/standard"],
   ])("%s", (_name, f, want) => {
     const r = checkRequest(f);
     expect("reason" in r ? r.reason : `${r.repository}/${r.storageClass}`).toBe(want);
   });
 
   it("names the profile, the field and the value", () => {
-    const r = checkRequest(facts({ namespaceExists: false }, { namespace: "nowhere" }));
+    const r = checkRequest(facts({ namespaceExists: false, profile: { name: "shop", host: "h", repositories: ["local"], restoreNamespaces: ["*"] } }, { namespace: "nowhere" }));
     expect("reason" in r && r.message).toBe('profile "shop": target.namespace "nowhere" does not exist; create it first');
   });
 });

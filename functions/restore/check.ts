@@ -12,7 +12,7 @@ export interface StorageClassFact {
 export interface RequestFacts {
   spec: RestoreSpec;
   /** The profile, when it is configured and valid. */
-  profile?: { name: string; host: string; repositories: string[] };
+  profile?: { name: string; host: string; repositories: string[]; restoreNamespaces: string[] };
   /** Validation messages of the profile when it is configured but invalid. */
   profileProblems: string[];
   /** Every configured repository, in configuration order. */
@@ -48,6 +48,13 @@ export function checkRequest(f: RequestFacts): Accepted | Failure {
       message: `${p}: repository ${JSON.stringify(repository ?? "")} is not configured (repositories: ${f.repositories.join(", ") || "none"})`,
     };
   }
+  const allowed = f.profile.restoreNamespaces;
+  if (!allowed.includes("*") && !allowed.includes(spec.target.namespace)) {
+    return {
+      reason: "NamespaceNotAllowed",
+      message: `${p}: target.namespace "${spec.target.namespace}" is not one its snapshots may be restored into (restore-namespaces: ${allowed.join(", ") || "none"}); add it to the profile's restore-namespaces`,
+    };
+  }
   if (f.busyWith.length) return { reason: "TargetBusy", message: `${p}: RestoreRun ${f.busyWith.join(", ")} is already restoring into PVC ${target}; wait for it to end` };
   if (!f.namespaceExists) return { reason: "NamespaceNotFound", message: `${p}: target.namespace "${spec.target.namespace}" does not exist; create it first` };
   if (spec.target.existing) {
@@ -62,11 +69,14 @@ export function checkRequest(f: RequestFacts): Accepted | Failure {
   } else if (f.targetPvc) {
     return { reason: "TargetExists", message: `${p}: target PVC ${target} already exists; choose a new name, or set target.existing to replace its contents` };
   }
-  const wanted = spec.target.storageClass ?? (spec.target.existing ? f.targetPvc?.spec?.storageClassName : undefined);
-  if (wanted !== undefined) {
-    if (!f.storageClasses.some((c) => c.name === wanted)) return { reason: "StorageClassNotFound", message: `${p}: target.storageClass "${wanted}" does not exist` };
-    return { repository, storageClass: wanted, host: f.profile.host };
+  const requested = spec.target.storageClass;
+  if (requested !== undefined) {
+    if (!f.storageClasses.some((c) => c.name === requested)) return { reason: "StorageClassNotFound", message: `${p}: target.storageClass "${requested}" does not exist` };
+    return { repository, storageClass: requested, host: f.profile.host };
   }
+  // An existing target's class, when it has one that still exists (a static PV has none: the default serves).
+  const existingClass = spec.target.existing ? f.targetPvc?.spec?.storageClassName : undefined;
+  if (existingClass && f.storageClasses.some((c) => c.name === existingClass)) return { repository, storageClass: existingClass, host: f.profile.host };
   const defaults = f.storageClasses.filter((c) => c.isDefault);
   const chosen = defaults[0];
   if (!chosen) return { reason: "NoStorageClass", message: `${p}: no default StorageClass; set target.storageClass` };

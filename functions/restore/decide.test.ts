@@ -82,6 +82,11 @@ describe("resolveSnapshot", () => {
     if (typeof want === "string") expect(got).toBe(want);
     else expect(got).toMatch(want);
   });
+  it("trusts only an explicit path when the inspect pod had to drop paths", () => {
+    const cut = { ...found(["/a"]), truncated: true };
+    expect(resolveSnapshot(cut, spec(), "shop.example")).toMatchObject({ reason: "PathRequired" });
+    expect(resolveSnapshot(cut, spec({ path: "/z" }), "shop.example")).toMatchObject({ path: "/z" });
+  });
   it("restores a dump-only snapshot from its root, and a requested \"/\" too", () => {
     expect(resolveSnapshot(found(["/db.sql"]), spec(), "shop.example", true)).toMatchObject({ path: "/" });
     expect(resolveSnapshot(found(["/a", "/b"]), spec({ path: "/" }), "shop.example")).toMatchObject({ path: "/" });

@@ -83,7 +83,7 @@ export function nextAction(o: Observed): Action {
       if (!found.ok) return fail("SnapshotNotFound", found.error ?? "the inspect pod found no snapshot");
       const snapshot = resolveSnapshot(found, spec, o.host, o.stdinOnly);
       if ("reason" in snapshot) return { kind: "fail", ...snapshot };
-      const size = stagingSize(snapshot.restoreSize, spec.target.size);
+      const size = stagingSize(snapshot.restoreSize + 4096 * (snapshot.files ?? 0), spec.target.size);
       if (typeof size !== "string") return { kind: "fail", ...size };
       return { kind: "restore", snapshot, size };
     }
@@ -116,8 +116,9 @@ export function nextAction(o: Observed): Action {
     case "Copying": {
       if (!o.copy) return { kind: "copy" };
       if (!o.copy.done) return wait(`copy pod is ${o.copy.pod.status?.phase ?? "starting"}`);
-      if (!o.copy.done.ok) return fail("CopyFailed", o.copy.done.error);
-      if (!o.copy.done.value.ok) return fail("CopyFailed", o.copy.done.value.error ?? "the copy failed");
+      const partly = `PVC ${spec.target.namespace}/${spec.target.pvc} may now be partly replaced; run the restore again`;
+      if (!o.copy.done.ok) return fail("CopyFailed", `${partly}: ${o.copy.done.error}`);
+      if (!o.copy.done.value.ok) return fail("CopyFailed", `${partly}: ${o.copy.done.value.error ?? "the copy failed"}`);
       return { kind: "succeed", copied: o.copy.done.value };
     }
     case "Succeeded":
@@ -138,14 +139,17 @@ export function resolveSnapshot(found: InspectResult, spec: RestoreSpec, host: s
     };
   }
   let path = spec.path;
+  // Paths dropped to fit the termination message: only an explicit path is trusted (restic checks it).
+  const listed = !found.truncated;
   if (path === undefined && stdinOnly) {
     path = "/"; // the dump is a file; restic restores folders
   } else if (path === undefined) {
-    if (snap.paths.length !== 1) {
-      return { reason: "PathRequired", message: `snapshot ${short} of profile "${spec.profile}" holds ${snap.paths.length} paths (${snap.paths.join(", ")}): set path to the one to restore into the PVC` };
+    if (snap.paths.length !== 1 || !listed) {
+      const paths = listed ? `${snap.paths.length} paths (${snap.paths.join(", ")})` : `more paths than can be listed (${snap.paths.join(", ")}, …)`;
+      return { reason: "PathRequired", message: `snapshot ${short} of profile "${spec.profile}" holds ${paths}: set path to the one to restore into the PVC` };
     }
     path = snap.paths[0] as string;
-  } else if (path !== "/" && !snap.paths.some((p) => isWithin(p, path as string))) {
+  } else if (listed && path !== "/" && !snap.paths.some((p) => isWithin(p, path as string))) {
     return { reason: "PathNotInSnapshot", message: `path ${path} is not in snapshot ${short} of profile "${spec.profile}" (it holds ${snap.paths.join(", ")})` };
   }
   return {
@@ -163,8 +167,9 @@ export function resolveSnapshot(found: InspectResult, spec: RestoreSpec, host: s
 const MIB = 2 ** 20;
 
 /**
- * The staging (and target) PVC's size: the requested size when it holds the snapshot's restore size, else a
- * failure; by default the restore size plus 20 % and 64 MiB of headroom for file-system overhead, in whole GiB.
+ * The staging (and target) PVC's size for `restoreSize` bytes (the snapshot's bytes plus a 4 KiB block per file and
+ * folder): the requested size when it holds them, else a failure; by default plus 20 % and 64 MiB of headroom for
+ * file-system overhead, in whole GiB.
  */
 export function stagingSize(restoreSize: number, requested: string | undefined): string | Failure {
   if (requested !== undefined) {

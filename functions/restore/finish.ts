@@ -40,6 +40,7 @@ export async function finishRestore(deps: FunctionDeps, run: RestoreRun, status:
     await tearDownRestore(deps, final, { ...status, phase: ok ? "Succeeded" : "Failed" });
   } catch (err) {
     deps.log.warn({ err }, "teardown not complete; the janitor retries");
+    await recordRestoreEvent(deps, final, "Warning", "TeardownIncomplete", `not everything the restore created could be removed yet (the janitor retries): ${err instanceof Error ? err.message : String(err)}`);
   }
   const data = {
     run: run.metadata.name,
@@ -88,8 +89,12 @@ export async function tearDownRestore(deps: FunctionDeps, run: RestoreRun, statu
   } else if (!keep && ours(moved)) {
     await deps.kube.remove(pvcRef(target.namespace, moved.metadata.name));
   }
-  // A volume pre-bound to a claim that never bound it has no claim to be released from: delete it directly.
-  if (!keep && pv && !pv.spec?.claimRef?.uid && !staging) await deps.kube.remove(pvRef(pv.metadata.name));
+  // A volume pre-bound by name only would wait for that claim forever (and could bind a user's PVC of that name
+  // later): give it a claim that is gone, so the PV controller releases and reclaims it (policy Delete, set above).
+  if (!keep && pv && !pv.spec?.claimRef?.uid) {
+    const gone = { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: deps.namespace, name: names.stagingPvc, uid: `released-${name}`, resourceVersion: null };
+    await deps.kube.patch(pvRef(pv.metadata.name), { spec: { claimRef: gone } });
+  }
 
   const current = await getRestore(deps, name);
   if (current) await patchRestore(deps, current, { tornDown: deps.now().toISOString() });

@@ -5,14 +5,18 @@
 import type { CloudEvent } from "cloudevents";
 import { ProfileConfigError, buildResticprofileConfig, generatedProfileName } from "../../shared/restic/resticprofile-config.ts";
 import type { Profile, RafdirConfig } from "../../shared/profiles/index.ts";
+import { Labels } from "../../shared/runs/run.ts";
 import { isRestoreFinal, parseRestoreStatus, restoreObjects, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import type { InspectJob, RestoreJob } from "../../runner/restore-job.ts";
 import { RESTORE_TARGET } from "../../runner/restore-job.ts";
 import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
 import { ensureObjects } from "../common/ensure.ts";
+import type { Obj } from "../../shared/kube/port.ts";
+import { claimInUse } from "./in-use.ts";
 import { runSpec } from "../run-restic/decide.ts";
 import { nextAction, phaseAfter, phaseDeadline, type Action, type Failure } from "./decide.ts";
-import { finishRestore } from "./finish.ts";
+import { acceptRestore } from "./accept.ts";
+import { finishRestore, tearDownRestore } from "./finish.ts";
 import { CONFIG_PATH, copyPod, inspectPod, movedClaim, restoreConfigMap, restoreJobPatch, restorePod, stagingPvc, type RestoreIdent } from "./objects.ts";
 import { observe } from "./observe.ts";
 import { getRestore, patchRestore, recordRestoreEvent, restoreLog, type RestoreStatusPatch } from "./runs.ts";
@@ -34,6 +38,11 @@ export async function reconcile(deps: FunctionDeps, name: string): Promise<Cloud
     const status = parseRestoreStatus(run);
     if (!status) return void d.log.error({ status: run.status }, "RestoreRun status breaks the contract; left alone");
     if (isRestoreFinal(status.phase)) return undefined;
+    if (status.phase === "Pending" && !status.storageClass) {
+      const refused = await acceptRestore(d, run);
+      if (refused) return finishRestore(d, run, status, { kind: "fail", ...refused });
+      continue;
+    }
 
     const ctx = await context(d, run);
     if ("reason" in ctx) return finishRestore(d, run, status, { kind: "fail", ...ctx });
@@ -113,7 +122,8 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
     }
     case "restore": {
       const { snapshot, size } = action;
-      const storageClass = status.storageClass ?? "";
+      const storageClass = status.storageClass;
+      if (!storageClass) return { reason: "StatusInvalid", message: "the RestoreRun records no storage class for the staging volume" };
       const job: RestoreJob = {
         action: "restore",
         run: id.run,
@@ -160,15 +170,10 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
       if (!pv) return { reason: "VolumeLost", message: `the restored volume ${volume.name} is gone` };
       const { target } = run.spec;
       const claimName = target.existing ? names.sourcePvc : target.pvc;
-      const ref = pv.spec?.claimRef;
-      if (ref?.namespace !== target.namespace || ref.name !== claimName) {
-        // Pre-bind the volume to the claim about to be created (Velero's rebind); the old claim's uid must go.
-        const claimRef = { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: target.namespace, name: claimName, uid: null, resourceVersion: null };
-        await deps.kube.patch(pvRef(volume.name), { spec: { claimRef } });
-      }
+      // The step first, then the claim (pre-bound by spec.volumeName), then the volume pre-bound to exactly that claim.
       await transition({ message: `binding volume ${volume.name} to PVC ${target.namespace}/${claimName}` });
       const snapshot = status.snapshot;
-      return refusedBy([
+      const refused = await refusedBy([
         movedClaim(id, {
           namespace: target.namespace,
           name: claimName,
@@ -178,8 +183,30 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
           ...(!target.existing && snapshot ? { restoredFrom: `${id.run}: snapshot ${snapshot.id.slice(0, 8)} ${snapshot.path} of profile ${id.profile}` } : {}),
         }),
       ]);
+      if (refused) return refused;
+      const claim = await deps.kube.get<PvcObj>(pvcRef(target.namespace, claimName));
+      if (!claim?.metadata.uid || claim.metadata.labels?.[Labels.run] !== id.run) return undefined; // not ours: the next look fails the restore
+      const ref = pv.spec?.claimRef;
+      if (ref?.namespace !== target.namespace || ref.name !== claimName || ref.uid !== claim.metadata.uid) {
+        const claimRef = { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: target.namespace, name: claimName, uid: claim.metadata.uid, resourceVersion: null };
+        await deps.kube.patch(pvRef(volume.name), { spec: { claimRef } });
+      }
+      // A delivery that ended the restore meanwhile may have torn down before the claim existed: tear down again.
+      const now = await getRestore(deps, id.run);
+      const after = now && parseRestoreStatus(now);
+      if (now && after && isRestoreFinal(after.phase)) await tearDownRestore(deps, now, after);
+      return undefined;
     }
     case "copy": {
+      const { target, force } = run.spec;
+      if (status.phase !== "Copying" && !force) {
+        // Checked at the request too, but the restore took a while: nobody may have started using it meanwhile.
+        const users = (await deps.kube.list<Obj>("v1", "Pod", target.namespace)).filter((p) => claimInUse(p, target.pvc));
+        if (users.length) {
+          const who = users.map((p) => `${target.namespace}/${p.metadata.name}`).join(", ");
+          return { reason: "TargetInUse", message: `PVC ${target.namespace}/${target.pvc} came into use by pod ${who} during the restore; nothing was copied (stop the application and restore again, or set force)` };
+        }
+      }
       const moved = await transition({ message: `copying the restored files into PVC ${run.spec.target.namespace}/${run.spec.target.pvc}` });
       if (status.phase !== "Copying") await recordRestoreEvent(deps, moved, "Normal", "Copying", `replacing the contents of PVC ${run.spec.target.namespace}/${run.spec.target.pvc}`);
       return refusedBy([copyPod(id, run.spec, settings.backupPod.image, settings.timeouts.podStartMs + settings.timeouts.backupMs)]);

@@ -1,29 +1,15 @@
 // io.rafdir.restore.requested → a RestoreRun (so `kubectl get restoreruns` shows every request, refused ones too),
-// the request checked against the configuration and the cluster (check.ts), then the reconcile loop. A redelivered
-// request (same source and id) re-drives its run instead of starting a second restore.
+// then the reconcile loop, which checks it first (accept.ts). A redelivered request (same source and id) re-drives
+// its run instead of starting a second restore.
 import type { CloudEvent } from "cloudevents";
 import { TransientError, isAlreadyExists } from "../../shared/errors.ts";
 import type { EventData, EventTypes } from "../../shared/events.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { Labels, RUN_API_VERSION } from "../../shared/runs/run.ts";
-import {
-  isRestoreFinal,
-  parseRestoreStatus,
-  REQUEST_LABEL,
-  RESTORE_KIND,
-  requestHash,
-  restoreRunName,
-  type RestoreRun,
-  type RestoreSpec,
-} from "../../shared/runs/restore-run.ts";
-import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
-import { claimInUse } from "./in-use.ts";
-import { checkRequest, type RequestFacts } from "./check.ts";
-import { phaseDeadline } from "./decide.ts";
-import { finishRestore } from "./finish.ts";
+import { REQUEST_LABEL, RESTORE_KIND, requestHash, restoreRunName, type RestoreRun, type RestoreSpec } from "../../shared/runs/restore-run.ts";
+import type { FunctionDeps } from "../common/index.ts";
 import { reconcile } from "./reconcile.ts";
-import { pvcRef, type PvcObj } from "./refs.ts";
-import { listRestores, patchRestore, recordRestoreEvent, restoreLog } from "./runs.ts";
+import { listRestores } from "./runs.ts";
 
 type Requested = EventData<typeof EventTypes.restoreRequested>;
 
@@ -63,61 +49,7 @@ export async function onRestoreRequested(deps: FunctionDeps, event: { id: string
   if (run.metadata.labels?.[REQUEST_LABEL] !== hash) {
     throw new TransientError(`RestoreRun ${name} belongs to another request (two requests for profile "${data.profile}" within a second)`, { retryAfterSeconds: 1 });
   }
-  const d: FunctionDeps = { ...deps, log: restoreLog(deps.log, run) };
-  const verdict = checkRequest(await requestFacts(d, spec, name));
-  if ("reason" in verdict) return finishRestore(d, run, { phase: "Pending", startedAt: now.toISOString() }, { kind: "fail", ...verdict });
-
-  const settings = (await d.loadConfig()).settings;
-  const deadline = phaseDeadline("Pending", now, settings.timeouts);
-  const target = `${spec.target.namespace}/${spec.target.pvc}`;
-  const accepted = await patchRestore(d, run, {
-    phase: "Pending",
-    startedAt: now.toISOString(),
-    repository: verdict.repository,
-    storageClass: verdict.storageClass,
-    host: verdict.host,
-    ...(deadline ? { deadline } : {}),
-    message: `accepted: ${spec.snapshot ? `snapshot ${spec.snapshot}` : "the latest snapshot"} of profile "${spec.profile}" from ${verdict.repository} into PVC ${target}${spec.target.existing ? " (existing)" : ""}`,
-  });
-  await recordRestoreEvent(d, accepted, "Normal", "Accepted", `restore into PVC ${target} from repository ${verdict.repository}`);
-  d.log.info({ target, repository: verdict.repository, storageClass: verdict.storageClass, snapshot: spec.snapshot ?? "latest" }, "restore accepted");
+  deps.log.info({ run: name, target: `${spec.target.namespace}/${spec.target.pvc}` }, "restore requested");
   return reconcile(deps, name);
 }
 
-/** What checkRequest needs, read from the configuration and the cluster. */
-async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: string): Promise<RequestFacts> {
-  const { target } = spec;
-  const base: RequestFacts = { spec, profileProblems: [], repositories: [], namespaceExists: false, targetUsers: [], storageClasses: [], busyWith: [] };
-  let config;
-  try {
-    config = await deps.loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigMissingError) return { ...base, profileProblems: [err.message] };
-    throw err;
-  }
-  const profile = config.profiles.find((p) => p.name === spec.profile);
-  const profileProblems = config.invalid.filter((i) => i.profile === spec.profile).map((i) => i.message);
-  const [namespace, targetPvc, pods, classes, restores] = await Promise.all([
-    deps.kube.get({ apiVersion: "v1", kind: "Namespace", name: target.namespace }),
-    deps.kube.get<PvcObj>(pvcRef(target.namespace, target.pvc)),
-    deps.kube.list<Obj>("v1", "Pod", target.namespace),
-    deps.kube.list<Obj>("storage.k8s.io/v1", "StorageClass"),
-    listRestores(deps),
-  ]);
-  const busy = restores.filter((r) => {
-    if (r.metadata.name === self || r.spec.target.namespace !== target.namespace || r.spec.target.pvc !== target.pvc) return false;
-    const phase = parseRestoreStatus(r)?.phase;
-    return phase !== undefined && !isRestoreFinal(phase);
-  });
-  return {
-    ...base,
-    ...(profile ? { profile: { name: profile.name, host: profile.host, repositories: profile.repositories } } : {}),
-    profileProblems,
-    repositories: Object.keys(config.repositories),
-    namespaceExists: namespace !== undefined,
-    ...(targetPvc ? { targetPvc } : {}),
-    targetUsers: pods.filter((p) => claimInUse(p, target.pvc)).map((p) => `${target.namespace}/${p.metadata.name}`),
-    storageClasses: classes.map((c) => ({ name: c.metadata.name, isDefault: c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" })),
-    busyWith: busy.map((r) => r.metadata.name),
-  };
-}

@@ -18,6 +18,7 @@ const profile = (name: string, extra: Partial<Profile> = {}): Profile => ({
   podWaitTimeoutMs: 4 * H,
   minIntervalMs: 12 * H,
   repositories: ["local", "s3"],
+  restoreNamespaces: ["apps"],
   ...extra,
 });
 

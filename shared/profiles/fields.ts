@@ -2,7 +2,7 @@
 // ("is not an absolute path"), so messages.ts can prefix it with the profile and the field.
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
-import { nameProblem } from "./names.ts";
+import { isDnsLabel, nameProblem } from "./names.ts";
 import { checkFolder } from "./paths.ts";
 import { parseSelector } from "./selector.ts";
 
@@ -108,3 +108,8 @@ export const NameList = z
       if (typeof n === "string" && names.indexOf(n) < i) ctx.addIssue({ code: "custom", message: "is listed twice", path: [i] });
     });
   });
+
+/** Namespaces a profile's snapshots may be restored into: DNS labels, or "*" for any namespace. */
+export const NamespaceList = z
+  .array(z.string().refine((v) => v === "*" || isDnsLabel(v), 'must be a namespace (a DNS-1123 label) or "*"'), { error: 'must be a list of namespaces (or ["*"])' })
+  .min(1, "must name at least one");

@@ -1,7 +1,7 @@
 // The shape of one profile as written in the ConfigMap (upstream's kebab-case options, plus rafdir's new ones).
 // Cross-field rules live in profile-rules.ts; the camelCase Profile is built in profile.ts.
 import { z } from "zod";
-import { Bool, Command, CommandSpec, duration, FileName, Folders, Host, Label, MAX_DURATION, NameList, Selector, Subdomain } from "./fields.ts";
+import { Bool, Command, CommandSpec, duration, FileName, Folders, Host, Label, MAX_DURATION, NameList, NamespaceList, Selector, Subdomain } from "./fields.ts";
 import { formatPath } from "./messages.ts";
 
 export const RawProfileSchema = z.strictObject(
@@ -30,6 +30,8 @@ export const RawProfileSchema = z.strictObject(
     "min-interval": duration(0, MAX_DURATION).optional(),
     /** New: back up into these repositories only (default: all). */
     repositories: NameList.optional(),
+    /** New: namespaces a restore of this profile may write into (default: the profile's namespace; "*": any). */
+    "restore-namespaces": NamespaceList.optional(),
     /** Upstream's examples carry `name:`; it never mattered (the map key is the name) and is ignored. */
     name: z.unknown().optional(),
   },

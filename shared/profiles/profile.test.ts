@@ -17,7 +17,7 @@ const defaults = {
 };
 
 describe("validateProfile: upstream's valid profiles", () => {
-  const base = { name: "test", namespace: "test-ns", target: { kind: "deployment", name: "test-deployment" }, host: "test.example.com" } as const;
+  const base = { name: "test", namespace: "test-ns", target: { kind: "deployment", name: "test-deployment" }, host: "test.example.com", restoreNamespaces: ["test-ns"] };
   it.each<[string, string, Partial<Profile>]>([
     ["defaultStop", "namespace: test-ns\ndeployment: test-deployment\nhost: test.example.com\nfolders: [/test/folder]", { folders: ["/test/folder"] }],
     ["allFields (stop)", "namespace: test-ns\ndeployment: test-deployment\nhost: test.example.com\nstop: true\nfolders: [/test/folder]", { folders: ["/test/folder"], stop: true }],
@@ -60,8 +60,19 @@ describe("validateProfile: upstream's valid profiles", () => {
   it("given upstream's node profile, returns a node target whose host is the node", () => {
     expect(validateProfile("test", opts("node: test-node.cluster\nfolders: [/test/folder]"), ctx)).toEqual({
       ok: true,
-      profile: { ...defaults, name: "test", target: { kind: "node", node: "test-node.cluster" }, folders: ["/test/folder"], host: "test-node.cluster" },
+      profile: { ...defaults, name: "test", target: { kind: "node", node: "test-node.cluster" }, folders: ["/test/folder"], host: "test-node.cluster", restoreNamespaces: [] },
     });
+  });
+
+  it.each<[string, string[] | string]>([
+    ["restore-namespaces: [dr, test-ns]", ["dr", "test-ns"]],
+    ['restore-namespaces: ["*"]', ["*"]],
+    ["restore-namespaces: [Not_OK]", 'profile "test": field "restore-namespaces[0]": "Not_OK" must be a namespace (a DNS-1123 label) or "*"'],
+    ["restore-namespaces: []", 'profile "test": field "restore-namespaces": [] must name at least one'],
+  ])("restore-namespaces: %s", (line, want) => {
+    const r = validateProfile("test", opts(`namespace: test-ns\ndeployment: d\nfolders: [/f]\n${line}`), ctx);
+    if (Array.isArray(want)) expect(r.ok && r.profile.restoreNamespaces).toEqual(want);
+    else expect(!r.ok && r.issues.map((i) => i.message)).toEqual([want]);
   });
 });
 
@@ -205,6 +216,7 @@ describe("validateProfile: rafdir's rules and messages", () => {
         ...defaults,
         name: "pg",
         namespace: "db",
+        restoreNamespaces: ["db"],
         target: { kind: "none" },
         folders: [],
         host: "pg",

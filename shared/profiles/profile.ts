@@ -64,6 +64,7 @@ function toProfile(name: string, p: RawProfile, ctx: ProfileContext): Profile {
     podWaitTimeoutMs: p["pod-wait-timeout"] ?? ctx.settings.timeouts.backupMs,
     minIntervalMs: p["min-interval"] ?? ctx.settings.minIntervalMs,
     repositories: p.repositories ?? [...(ctx.repositories ?? [])],
+    restoreNamespaces: p["restore-namespaces"] ?? (namespace !== undefined ? [namespace] : []),
   };
 }
 

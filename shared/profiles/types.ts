@@ -62,6 +62,8 @@ export interface Profile {
   minIntervalMs: number;
   /** The repositories this profile backs up into: `repositories`, else all, in configuration order. */
   repositories: string[];
+  /** Namespaces its snapshots may be restored into: `restore-namespaces`, else its own namespace; "*" is any. */
+  restoreNamespaces: string[];
 }
 
 /** One validation problem of one profile; the shape of `io.rafdir.config.invalid` data. */

@@ -81,6 +81,7 @@ export function profile(extra: Partial<Profile> = {}): Profile {
     podWaitTimeoutMs: 14_400_000,
     minIntervalMs: 43_200_000,
     repositories: ["local"],
+    restoreNamespaces: [NS],
     ...extra,
   };
 }

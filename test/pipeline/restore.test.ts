@@ -68,7 +68,7 @@ describe("restore on the sandbox", () => {
     await p.sb.kubectl(["-n", "notes", "rollout", "status", "deploy/notes", "--timeout=60s"]);
     db = await p.podSums("notes", "app=notes", "/var/notes/db");
     media = await p.podSums("notes", "app=notes", "/var/notes/media");
-    await p.setProfiles({ notes: { namespace: "notes", deployment: "notes", folders: ["/var/notes/db", "/var/notes/media"], host: "notes.example" } });
+    await p.setProfiles({ notes: { namespace: "notes", deployment: "notes", folders: ["/var/notes/db", "/var/notes/media"], host: "notes.example", "restore-namespaces": ["notes", "dr"] } });
     const since = new Date();
     await p.request({ profiles: ["notes"], force: true });
     const run = await p.finished("notes", since);
@@ -102,7 +102,7 @@ describe("restore on the sandbox", () => {
       [{ profile: "notes", target: { namespace: "dr", pvc: "x" } }, "PathRequired", /2 paths \(\/var\/notes\/db, \/var\/notes\/media\): set path/],
       [{ profile: "notes", path: "/var/notes/db", target: { namespace: "dr", pvc: "notes-db" } }, "TargetExists", /PVC dr\/notes-db already exists/],
       [{ profile: "ghost", target: { namespace: "dr", pvc: "x" } }, "ProfileNotFound", /profile "ghost" is not configured/],
-      [{ profile: "notes", target: { namespace: "nowhere", pvc: "x" } }, "NamespaceNotFound", /target.namespace "nowhere" does not exist/],
+      [{ profile: "notes", target: { namespace: "kube-system", pvc: "x" } }, "NamespaceNotAllowed", /target.namespace "kube-system" is not one its snapshots may be restored into \(restore-namespaces: notes, dr\)/],
       [{ profile: "notes", snapshot: "deadbeef", path: "/var/notes/db", target: { namespace: "dr", pvc: "x" } }, "SnapshotNotFound", /deadbeef/],
       [{ profile: "notes", path: "/var/notes/db", target: { namespace: "dr", pvc: "x", size: "1Ki" } }, "SizeTooSmall", /target.size 1Ki is smaller/],
       // A file, not a folder: restic fails in the restore pod, after the staging volume exists.

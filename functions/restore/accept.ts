@@ -1,0 +1,73 @@
+// Accepting a restore (docs/adr/0004): the request is checked against the configuration and the cluster
+// (check.ts) before anything is created; the verdict lands on the RestoreRun — the repository, the staging class and
+// the profile's host, which every later step reads — or the run fails with what to do. The reconcile loop calls it
+// for any run still Pending without a verdict, so a request whose handler died half-way is checked all the same.
+import type { Obj } from "../../shared/kube/port.ts";
+import { isRestoreFinal, parseRestoreStatus, type RestoreRun, type RestoreSpec } from "../../shared/runs/restore-run.ts";
+import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
+import { checkRequest, type RequestFacts } from "./check.ts";
+import { phaseDeadline, type Failure } from "./decide.ts";
+import { claimInUse } from "./in-use.ts";
+import { pvcRef, type PvcObj } from "./refs.ts";
+import { listRestores, patchRestore, recordRestoreEvent } from "./runs.ts";
+
+/** Records the verdict on a Pending run; a Failure when the request cannot be done (the caller fails the run). */
+export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promise<Failure | undefined> {
+  const { spec } = run;
+  const verdict = checkRequest(await requestFacts(deps, spec, run.metadata.name));
+  if ("reason" in verdict) return verdict;
+  const now = deps.now();
+  const settings = (await deps.loadConfig()).settings;
+  const deadline = phaseDeadline("Pending", now, settings.timeouts);
+  const target = `${spec.target.namespace}/${spec.target.pvc}`;
+  const accepted = await patchRestore(deps, run, {
+    phase: "Pending",
+    startedAt: now.toISOString(),
+    repository: verdict.repository,
+    storageClass: verdict.storageClass,
+    host: verdict.host,
+    ...(deadline ? { deadline } : {}),
+    message: `accepted: ${spec.snapshot ? `snapshot ${spec.snapshot}` : "the latest snapshot"} of profile "${spec.profile}" from ${verdict.repository} into PVC ${target}${spec.target.existing ? " (existing)" : ""}`,
+  });
+  await recordRestoreEvent(deps, accepted, "Normal", "Accepted", `restore into PVC ${target} from repository ${verdict.repository}`);
+  deps.log.info({ target, repository: verdict.repository, storageClass: verdict.storageClass, snapshot: spec.snapshot ?? "latest" }, "restore accepted");
+  return undefined;
+}
+
+/** What checkRequest needs, read from the configuration and the cluster. */
+async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: string): Promise<RequestFacts> {
+  const { target } = spec;
+  const base: RequestFacts = { spec, profileProblems: [], repositories: [], namespaceExists: false, targetUsers: [], storageClasses: [], busyWith: [] };
+  let config;
+  try {
+    config = await deps.loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigMissingError) return { ...base, profileProblems: [err.message] };
+    throw err;
+  }
+  const profile = config.profiles.find((p) => p.name === spec.profile);
+  const profileProblems = config.invalid.filter((i) => i.profile === spec.profile).map((i) => i.message);
+  const [namespace, targetPvc, pods, classes, restores] = await Promise.all([
+    deps.kube.get({ apiVersion: "v1", kind: "Namespace", name: target.namespace }),
+    deps.kube.get<PvcObj>(pvcRef(target.namespace, target.pvc)),
+    deps.kube.list<Obj>("v1", "Pod", target.namespace),
+    deps.kube.list<Obj>("storage.k8s.io/v1", "StorageClass"),
+    listRestores(deps),
+  ]);
+  const busy = restores.filter((r) => {
+    if (r.metadata.name === self || r.spec.target.namespace !== target.namespace || r.spec.target.pvc !== target.pvc) return false;
+    const phase = parseRestoreStatus(r)?.phase;
+    return phase !== undefined && !isRestoreFinal(phase);
+  });
+  return {
+    ...base,
+    ...(profile ? { profile: { name: profile.name, host: profile.host, repositories: profile.repositories, restoreNamespaces: profile.restoreNamespaces } } : {}),
+    profileProblems,
+    repositories: Object.keys(config.repositories),
+    namespaceExists: namespace !== undefined,
+    ...(targetPvc ? { targetPvc } : {}),
+    targetUsers: pods.filter((p) => claimInUse(p, target.pvc)).map((p) => `${target.namespace}/${p.metadata.name}`),
+    storageClasses: classes.map((c) => ({ name: c.metadata.name, isDefault: c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" })),
+    busyWith: busy.map((r) => r.metadata.name),
+  };
+}
