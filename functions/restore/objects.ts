@@ -23,6 +23,9 @@ export interface RestoreIdent {
 
 const labels = (id: RestoreIdent): Record<string, string> => runLabels(id.run, id.profile);
 
+/** restic and the copy set each file's owner only as root: a restored database must get its files back as its user. */
+const AS_ROOT = { runAsUser: 0, runAsGroup: 0 };
+
 export function restoreConfigMap(id: RestoreIdent, yaml: string, inspect: InspectJob): Obj {
   return {
     apiVersion: "v1",
@@ -89,6 +92,7 @@ function runnerPod(id: RestoreIdent, input: RunnerPodInput): Obj {
           image: settings.image,
           command: [RUNNER_COMMAND],
           ...repositoryEnv(settings, `${RUN_DIR}/${input.jobKey}`),
+          securityContext: AS_ROOT,
           volumeMounts: mounts,
           terminationMessagePolicy: "FallbackToLogsOnError",
         },
@@ -150,6 +154,7 @@ export function copyPod(id: RestoreIdent, spec: RestoreSpec, image: string, time
           name: RUNNER_CONTAINER,
           image,
           command: [RUNNER_COMMAND, "copy", COPY_FROM, COPY_TO],
+          securityContext: AS_ROOT,
           volumeMounts: [
             { name: "from", mountPath: COPY_FROM, readOnly: true },
             { name: "to", mountPath: COPY_TO },
