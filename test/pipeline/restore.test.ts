@@ -169,4 +169,21 @@ describe("restore on the sandbox", () => {
     expect(await p.pvcSums("dr", "notes-db-2")).toEqual(db);
     expect(await p.leftovers()).toEqual([]);
   });
+
+  it("restores a dump-only profile's file from the snapshot's root", async () => {
+    await p.setProfiles({
+      notes: { namespace: "notes", deployment: "notes", folders: ["/var/notes/db", "/var/notes/media"], host: "notes.example", "restore-namespaces": ["notes", "dr"] },
+      "notes-dump": { namespace: "notes", deployment: "notes", "stdin-command": "cat /var/notes/media/deep/b", "stdin-filename": "b.txt", host: "notes.example", "restore-namespaces": ["dr"] },
+    });
+    const since = new Date();
+    await p.request({ profiles: ["notes-dump"], force: true });
+    const backup = await p.finished("notes-dump", since);
+    expect(backup.status.phase, JSON.stringify(backup.status.error)).toBe("Succeeded");
+
+    const run = await p.restoreAndWait({ profile: "notes-dump", target: { namespace: "dr", pvc: "notes-dump" } });
+    expect(run.status.phase, JSON.stringify(run.status.error)).toBe("Succeeded");
+    expect(run.status.snapshot).toMatchObject({ paths: ["/b.txt"], path: "/" });
+    expect(await p.pvcSums("dr", "notes-dump")).toEqual({ "./b.txt": media["./deep/b"] });
+    expect(await p.leftovers()).toEqual([]);
+  });
 });
