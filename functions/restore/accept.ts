@@ -14,7 +14,7 @@ import { listRestores, patchRestore, recordRestoreEvent } from "./runs.ts";
 /** Records the verdict on a Pending run; a Failure when the request cannot be done (the caller fails the run). */
 export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promise<Failure | undefined> {
   const { spec } = run;
-  const verdict = checkRequest(await requestFacts(deps, spec, run.metadata.name));
+  const verdict = checkRequest(await requestFacts(deps, spec, run));
   if ("reason" in verdict) return verdict;
   const now = deps.now();
   const settings = (await deps.loadConfig()).settings;
@@ -35,7 +35,7 @@ export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promis
 }
 
 /** What checkRequest needs, read from the configuration and the cluster. */
-async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: string): Promise<RequestFacts> {
+async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: RestoreRun): Promise<RequestFacts> {
   const { target } = spec;
   const base: RequestFacts = { spec, profileProblems: [], repositories: [], namespaceExists: false, targetUsers: [], storageClasses: [], busyWith: [] };
   let config;
@@ -55,9 +55,11 @@ async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: string)
     listRestores(deps),
   ]);
   const busy = restores.filter((r) => {
-    if (r.metadata.name === self || r.spec.target.namespace !== target.namespace || r.spec.target.pvc !== target.pvc) return false;
-    const phase = parseRestoreStatus(r)?.phase;
-    return phase !== undefined && !isRestoreFinal(phase);
+    if (r.metadata.name === self.metadata.name || r.spec.target.namespace !== target.namespace || r.spec.target.pvc !== target.pvc) return false;
+    const status = parseRestoreStatus(r);
+    if (!status || isRestoreFinal(status.phase)) return false;
+    // Two requests racing for one PVC: one already accepted wins, else the earlier one; never both.
+    return status.storageClass !== undefined || isEarlier(r, self);
   });
   return {
     ...base,
@@ -70,4 +72,10 @@ async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: string)
     storageClasses: classes.map((c) => ({ name: c.metadata.name, isDefault: c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" })),
     busyWith: busy.map((r) => r.metadata.name),
   };
+}
+
+/** Whether run `a` was requested before `b` (creation time, then name). */
+function isEarlier(a: RestoreRun, b: RestoreRun): boolean {
+  const at = (r: RestoreRun): number => Date.parse(r.metadata.creationTimestamp ?? "") || 0;
+  return at(a) !== at(b) ? at(a) < at(b) : a.metadata.name < b.metadata.name;
 }

@@ -125,4 +125,17 @@ describe("restore (sandbox)", () => {
     const left = await kube.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "backup", name: `rafdir-${name}` });
     expect(left === undefined || left.metadata.deletionTimestamp !== undefined).toBe(true);
   });
+
+  it("of two requests racing for one PVC, the first goes on and the second is refused", async () => {
+    const deps = testDeps(kube, { name: "restore", now: new Date("2026-11-26T12:00:00Z") });
+    const target = { namespace: "dr", pvc: "twin" };
+    const first = await post(deps, newEvent(EventTypes.restoreRequested, "/test", { profile: "notes", path: "/data", target }));
+    expect(first.status).toBe(202); // accepted: its inspect pod is on the way, nothing to announce yet
+    deps.setNow(new Date("2026-11-26T12:00:01Z"));
+    const second = await post(deps, newEvent(EventTypes.restoreRequested, "/test", { profile: "notes", path: "/data", target }));
+    expect(second.headers["ce-type"]).toBe(EventTypes.restoreFailed);
+    const runs = (await listRestores(deps)).filter((r) => r.spec.target.pvc === "twin").sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    expect(runs.map((r) => parseRestoreStatus(r)?.phase)).toEqual(["Inspecting", "Failed"]);
+    expect(parseRestoreStatus(runs[1] ?? {})?.error).toMatchObject({ reason: "TargetBusy", message: expect.stringContaining("notes-r20261126120000") as string });
+  });
 });
