@@ -31,6 +31,12 @@ describe("restore objects", () => {
     });
   });
 
+  it("pins the restore pod to an existing target's volume topology", () => {
+    const required = { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["node-a"] }] }] };
+    expect(restorePod(id, settings, 60_000, required)["spec"]).toMatchObject({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: required } } });
+    expect(restorePod(id, settings, 60_000)["spec"]).not.toHaveProperty("affinity");
+  });
+
   it("the staging PVC and the moved claim carry the run's labels; the moved claim is pre-bound to the volume", () => {
     expect(stagingPvc(id, "standard", "2Gi").metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "rafdir", "rafdir.io/run": id.run });
     const claim = movedClaim(id, { namespace: "dr", name: "data2", volume: "pv-1", storageClass: "standard", size: "2Gi", restoredFrom: "x" });

@@ -56,6 +56,8 @@ interface RunnerPodInput {
   timeoutMs: number;
   /** The staging PVC, for the restore pod. */
   claim?: string;
+  /** Required node affinity (an existing target's PV's): the staging volume is provisioned where the copy can mount both. */
+  nodeAffinity?: unknown;
 }
 
 /** A pod in the backup namespace running rafdir-runner on one job of the ConfigMap, with the repository's credentials. */
@@ -86,6 +88,7 @@ function runnerPod(id: RestoreIdent, input: RunnerPodInput): Obj {
       automountServiceAccountToken: false,
       restartPolicy: "Never",
       activeDeadlineSeconds: Math.max(1, Math.ceil(input.timeoutMs / 1000)),
+      ...(input.nodeAffinity ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: input.nodeAffinity } } } : {}),
       containers: [
         {
           name: RUNNER_CONTAINER,
@@ -105,8 +108,8 @@ function runnerPod(id: RestoreIdent, input: RunnerPodInput): Obj {
 export const inspectPod = (id: RestoreIdent, settings: BackupPodSettings, timeoutMs: number): Obj =>
   runnerPod(id, { settings, name: restoreObjects(id.run).inspectPod, jobKey: INSPECT_KEY, timeoutMs });
 
-export const restorePod = (id: RestoreIdent, settings: BackupPodSettings, timeoutMs: number): Obj =>
-  runnerPod(id, { settings, name: restoreObjects(id.run).restorePod, jobKey: RESTORE_KEY, timeoutMs, claim: restoreObjects(id.run).stagingPvc });
+export const restorePod = (id: RestoreIdent, settings: BackupPodSettings, timeoutMs: number, nodeAffinity?: unknown): Obj =>
+  runnerPod(id, { settings, name: restoreObjects(id.run).restorePod, jobKey: RESTORE_KEY, timeoutMs, claim: restoreObjects(id.run).stagingPvc, ...(nodeAffinity ? { nodeAffinity } : {}) });
 
 export interface MovedClaimInput {
   namespace: string;

@@ -58,11 +58,26 @@ export async function reconcile(deps: FunctionDeps, name: string): Promise<Cloud
     if (refused) {
       const current = await getRestore(d, name);
       const s = current && parseRestoreStatus(current);
-      if (!current || !s) return undefined;
+      if (!current || !s || isRestoreFinal(s.phase)) return undefined;
+      // The run moved on meanwhile (this step's own transition, or another delivery): look again from there; a
+      // refusal that is real comes back in the new phase.
+      if (s.phase !== status.phase) continue;
       return finishRestore(d, current, s, { kind: "fail", ...refused });
     }
   }
   return undefined;
+}
+
+/**
+ * An existing target's volume topology (its PV's required node affinity): the restore pod is pinned to it, so a
+ * WaitForFirstConsumer staging volume (TopoLVM, local) is made where the copy pod can mount it beside the target.
+ */
+async function targetTopology(deps: FunctionDeps, run: RestoreRun): Promise<unknown> {
+  const { target } = run.spec;
+  if (!target.existing) return undefined;
+  const pvc = await deps.kube.get<PvcObj>(pvcRef(target.namespace, target.pvc));
+  const pv = pvc?.spec?.volumeName ? await deps.kube.get<PvObj & { spec?: { nodeAffinity?: { required?: unknown } } }>(pvRef(pvc.spec.volumeName)) : undefined;
+  return pv?.spec?.nodeAffinity?.required;
 }
 
 async function context(deps: FunctionDeps, run: RestoreRun): Promise<Context | Failure> {
@@ -144,7 +159,7 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
       const refused = await refusedBy([stagingPvc(id, storageClass, size)]);
       if (refused) return refused;
       await deps.kube.patch({ apiVersion: "v1", kind: "ConfigMap", namespace: id.namespace, name: names.configMap }, restoreJobPatch(job));
-      return refusedBy([restorePod(id, settings.backupPod, settings.timeouts.podStartMs + settings.timeouts.backupMs)]);
+      return refusedBy([restorePod(id, settings.backupPod, settings.timeouts.podStartMs + settings.timeouts.backupMs, await targetTopology(deps, run))]);
     }
     case "release": {
       const staging = await deps.kube.get<PvcObj>(pvcRef(id.namespace, names.stagingPvc));
@@ -201,7 +216,7 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
       const { target, force } = run.spec;
       if (status.phase !== "Copying" && !force) {
         // Checked at the request too, but the restore took a while: nobody may have started using it meanwhile.
-        const users = (await deps.kube.list<Obj>("v1", "Pod", target.namespace)).filter((p) => claimInUse(p, target.pvc));
+        const users = (await deps.kube.list<Obj>("v1", "Pod", target.namespace)).filter((p) => p.metadata.name !== names.copyPod && claimInUse(p, target.pvc));
         if (users.length) {
           const who = users.map((p) => `${target.namespace}/${p.metadata.name}`).join(", ");
           return { reason: "TargetInUse", message: `PVC ${target.namespace}/${target.pvc} came into use by pod ${who} during the restore; nothing was copied (stop the application and restore again, or set force)` };

@@ -144,6 +144,14 @@ describe("restore on the sandbox", () => {
     expect(pvc?.["status"]).toMatchObject({ phase: "Bound" });
     expect(await p.pvcSums("dr", "notes-media")).toEqual(media);
     expect(await p.leftovers()).toEqual([]);
+
+    // Its volume is node-bound now: replacing its contents pins the restore pod (and so the staging volume) there.
+    const pv = await p.kube.get({ apiVersion: "v1", kind: "PersistentVolume", name: String((pvc?.["spec"] as { volumeName?: string }).volumeName) });
+    expect(pv?.["spec"]).toHaveProperty("nodeAffinity.required");
+    const again = await p.restoreAndWait({ profile: "notes", path: "/var/notes/db", target: { namespace: "dr", pvc: "notes-media", existing: true } });
+    expect(again.status.phase, JSON.stringify(again.status.error)).toBe("Succeeded");
+    expect(await p.pvcSums("dr", "notes-media")).toEqual(db);
+    expect(await p.leftovers()).toEqual([]);
   });
 
   it("finishes through janitor ticks alone when every pod event of the restore is lost", async () => {
