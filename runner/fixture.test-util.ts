@@ -116,3 +116,25 @@ export const localExec: PodExec = (req, stdout: Writable, signal) =>
       resolve({ status: { status: "Failure", reason: "NonZeroExitCode", ...(code !== null ? { exitCode: code } : { message: `killed by ${sig ?? "?"}` }) }, stderr });
     });
   });
+
+/** Namespace `app` and pod `app/db` whose /work holds dump.bin (500 kB random), plus whatever `more` writes, then /work/ready. */
+export function dbPodYaml(more = ""): string {
+  const write = `head -c 500000 /dev/urandom > /work/dump.bin${more ? ` && ${more}` : ""} && touch /work/ready && exec sleep infinity`;
+  return `
+apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: app}
+spec:
+  containers:
+  - name: db
+    image: busybox
+    command: ["sh", "-c", "${write}"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  volumes:
+  - {name: work, emptyDir: {}}
+`;
+}

@@ -7,27 +7,11 @@ import { parse } from "yaml";
 import { testSandbox, waitFor, type TestSandbox } from "../test/support/sandbox.ts";
 import { dumpArgv, restic } from "../shared/restic/argv.ts";
 import { buildResticprofileConfig } from "../shared/restic/resticprofile-config.ts";
-import { dumpBytes, sha256 } from "./fixture.test-util.ts";
+import { dbPodYaml, dumpBytes, sha256 } from "./fixture.test-util.ts";
 import type { RunnerJob } from "./job.ts";
 import { RunnerResult } from "./result.ts";
 
-const APP = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: app}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db, namespace: app}
-spec:
-  containers:
-  - name: db
-    image: busybox
-    command: ["sh", "-c", "head -c 500000 /dev/urandom > /work/dump.bin && touch /work/ready && exec sleep infinity"]
-    volumeMounts: [{name: work, mountPath: /work}]
-  volumes:
-  - {name: work, emptyDir: {}}
-`;
+const APP = dbPodYaml();
 
 const runnerPod = (configMap: string) => `
 apiVersion: v1

@@ -8,25 +8,9 @@ import { runCommand } from "../shared/restic/run.ts";
 import { parseSnapshots } from "../shared/restic/summary.ts";
 import { runJob, type RunnerDeps } from "./backup.ts";
 import { createPodExec } from "./exec.ts";
-import { dumpBytes, fixture, sha256, type Fixture } from "./fixture.test-util.ts";
+import { dbPodYaml, dumpBytes, fixture, sha256, type Fixture } from "./fixture.test-util.ts";
 
-const POD = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: app}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db, namespace: app}
-spec:
-  containers:
-  - name: db
-    image: busybox
-    command: ["sh", "-c", "head -c 500000 /dev/urandom > /work/dump.bin && head -c 16777216 /dev/urandom > /work/big.bin && touch /work/ready && exec sleep infinity"]
-    volumeMounts: [{name: work, mountPath: /work}]
-  volumes:
-  - {name: work, emptyDir: {}}
-`;
+const POD = dbPodYaml("head -c 16777216 /dev/urandom > /work/big.bin");
 const HOST = "db.example.com";
 const SPEC = { profile: "db", host: HOST, stdin: { filename: "db.dump" } };
 

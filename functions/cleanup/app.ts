@@ -4,16 +4,14 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { createFunctionApp } from "../../shared/cloudevents/app.ts";
-import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes } from "../../shared/events.ts";
 import type { AppOptions, FunctionDeps } from "../common/index.ts";
+import { assertJanitorTick } from "../common/janitor-tick.ts";
 import { deadLetterHandler } from "./dead-letters.ts";
 import { finishedCause } from "./decide.ts";
 import { finishRun } from "./finish.ts";
 import { onJanitor } from "./janitor.ts";
 import type { TeardownOptions } from "./teardown.ts";
-
-export const JANITOR_PINGSOURCE = "rafdir-janitor";
 
 export interface CleanupAppOptions extends AppOptions {
   /** A unique token per delivery, for the run's claims (default: a random UUID). */
@@ -38,8 +36,7 @@ export function createCleanupApp(deps: FunctionDeps, opts: CleanupAppOptions = {
         return finishRun(scoped(ctx.log), run, { kind: "aborted", error: { step, reason, message } }, finish());
       },
       [EventTypes.ping]: async (event, ctx) => {
-        const janitor = event.data.janitor === true || event.source.endsWith(`/pingsources/${JANITOR_PINGSOURCE}`);
-        if (!janitor) throw new InvalidEventError(`ping from ${event.source} is not the janitor tick (PingSource ${JANITOR_PINGSOURCE}); schedule ticks go to rafdir-plan`);
+        assertJanitorTick(event);
         await onJanitor(scoped(ctx.log), newToken);
         return undefined;
       },

@@ -2,6 +2,7 @@
 // or — when the runner never wrote one (it crashed, the image is wrong, the deadline killed it) — a failed result made
 // from the container's exit code and reason, so a person learns why. Pure; run-restic reports it as
 // io.rafdir.pod.finished, and the janitor reads it from a pod whose event was lost.
+import type { z } from "zod";
 import { RunnerResult } from "../../runner/result.ts";
 
 /** The backup pod's one container (functions/run-restic builds it with this name). */
@@ -74,11 +75,16 @@ export function podTermination<T>(pod: BackupPodLike, what: string, parse: (text
   return failed(`${where} failed: ${exit}${message ? `; its termination message is not a runner result: ${oneLine(message)}` : ""}`);
 }
 
-function parseResult(text: string): RunnerResult | undefined {
-  try {
-    const parsed = RunnerResult.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** A termination-message parser for podTermination: JSON that passes `schema`, else undefined. */
+export const jsonOf =
+  <T>(schema: z.ZodType<T>) =>
+  (text: string): T | undefined => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+const parseResult = jsonOf(RunnerResult);

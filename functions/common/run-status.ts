@@ -5,7 +5,7 @@ import { newEvent, EventTypes, functionSource, type EventData } from "../../shar
 import { isConflict, TransientError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import type { Logger } from "../../shared/log.ts";
-import { Labels, parseStatus, RUN_API_VERSION, RUN_KIND, runRef, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import { Labels, parseStatus, RUN_API_VERSION, RUN_KIND, runRef, type BackupRun, type RunMetadata, type RunStatus } from "../../shared/runs/run.ts";
 import type { FunctionDeps } from "./deps.ts";
 
 type RunObject = BackupRun & Obj;
@@ -39,21 +39,29 @@ export async function patchRunStatus(deps: FunctionDeps, name: string, patch: Ru
   return out as unknown as BackupRun;
 }
 
+/** A run record: a BackupRun or a RestoreRun. */
+export interface RunRecord {
+  apiVersion: string;
+  kind: string;
+  metadata: RunMetadata;
+  spec: { profile: string };
+}
+
 /** A child logger naming the run and its profile. */
-export function runLog(log: Logger, run: Pick<BackupRun, "metadata" | "spec">): Logger {
+export function runLog(log: Logger, run: Pick<RunRecord, "metadata" | "spec">): Logger {
   return log.child({ run: run.metadata.name, profile: run.spec?.profile ?? run.metadata.labels?.[Labels.profile] });
 }
 
 /**
- * A Kubernetes Event on the BackupRun, so `kubectl describe backuprun` shows the progress. Best effort: a failure
- * is logged, never thrown (observability must not fail a step).
+ * A Kubernetes Event on the run record, so `kubectl describe backuprun|restorerun` shows the progress. Best effort:
+ * a failure is logged, never thrown (observability must not fail a step).
  */
-export async function recordRunEvent(deps: FunctionDeps, run: BackupRun, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+export async function recordRunEvent(deps: FunctionDeps, run: RunRecord, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
   const text = message.length > EVENT_MESSAGE_MAX ? `${message.slice(0, EVENT_MESSAGE_MAX - 1)}…` : message;
   try {
-    await deps.kube.recordEvent(run as RunObject, type, reason, text, `rafdir-${deps.name}`);
+    await deps.kube.recordEvent(run as RunRecord & Obj, type, reason, text, `rafdir-${deps.name}`);
   } catch (err) {
-    runLog(deps.log, run).warn({ err, reason }, "could not record an Event on the BackupRun");
+    runLog(deps.log, run).warn({ err, reason }, `could not record an Event on the ${run.kind}`);
   }
 }
 

@@ -3,22 +3,29 @@
 // the profile's host, which every later step reads — or the run fails with what to do. The reconcile loop calls it
 // for any run still Pending without a verdict, so a request whose handler died half-way is checked all the same.
 import type { Obj } from "../../shared/kube/port.ts";
+import type { RafdirConfig } from "../../shared/profiles/index.ts";
 import { isRestoreFinal, parseRestoreStatus, type RestoreRun, type RestoreSpec } from "../../shared/runs/restore-run.ts";
-import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
+import { ConfigMissingError, recordRunEvent, type FunctionDeps } from "../common/index.ts";
 import { checkRequest, type RequestFacts } from "./check.ts";
 import { phaseDeadline, type Failure } from "./decide.ts";
-import { claimInUse } from "./in-use.ts";
+import { claimUsers } from "./in-use.ts";
 import { pvcRef, type PvcObj } from "./refs.ts";
-import { listRestores, patchRestore, recordRestoreEvent } from "./runs.ts";
+import { listRestores, patchRestore } from "./runs.ts";
 
 /** Records the verdict on a Pending run; a Failure when the request cannot be done (the caller fails the run). */
 export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promise<Failure | undefined> {
   const { spec } = run;
-  const verdict = checkRequest(await requestFacts(deps, spec, run));
+  let config: RafdirConfig;
+  try {
+    config = await deps.loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigMissingError) return { reason: "ConfigMissing", message: err.message };
+    throw err;
+  }
+  const verdict = checkRequest(await requestFacts(deps, config, spec, run));
   if ("reason" in verdict) return verdict;
   const now = deps.now();
-  const settings = (await deps.loadConfig()).settings;
-  const deadline = phaseDeadline("Pending", now, settings.timeouts);
+  const deadline = phaseDeadline("Pending", now, config.settings.timeouts);
   const target = `${spec.target.namespace}/${spec.target.pvc}`;
   const accepted = await patchRestore(deps, run, {
     phase: "Pending",
@@ -29,28 +36,20 @@ export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promis
     ...(deadline ? { deadline } : {}),
     message: `accepted: ${spec.snapshot ? `snapshot ${spec.snapshot}` : "the latest snapshot"} of profile "${spec.profile}" from ${verdict.repository} into PVC ${target}${spec.target.existing ? " (existing)" : ""}`,
   });
-  await recordRestoreEvent(deps, accepted, "Normal", "Accepted", `restore into PVC ${target} from repository ${verdict.repository}`);
+  await recordRunEvent(deps, accepted, "Normal", "Accepted", `restore into PVC ${target} from repository ${verdict.repository}`);
   deps.log.info({ target, repository: verdict.repository, storageClass: verdict.storageClass, snapshot: spec.snapshot ?? "latest" }, "restore accepted");
   return undefined;
 }
 
 /** What checkRequest needs, read from the configuration and the cluster. */
-async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: RestoreRun): Promise<RequestFacts> {
+async function requestFacts(deps: FunctionDeps, config: RafdirConfig, spec: RestoreSpec, self: RestoreRun): Promise<RequestFacts> {
   const { target } = spec;
-  const base: RequestFacts = { spec, profileProblems: [], repositories: [], namespaceExists: false, targetUsers: [], storageClasses: [], busyWith: [] };
-  let config;
-  try {
-    config = await deps.loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigMissingError) return { ...base, profileProblems: [err.message] };
-    throw err;
-  }
   const profile = config.profiles.find((p) => p.name === spec.profile);
   const profileProblems = config.invalid.filter((i) => i.profile === spec.profile).map((i) => i.message);
-  const [namespace, targetPvc, pods, classes, restores] = await Promise.all([
+  const [namespace, targetPvc, targetUsers, classes, restores] = await Promise.all([
     deps.kube.get({ apiVersion: "v1", kind: "Namespace", name: target.namespace }),
     deps.kube.get<PvcObj>(pvcRef(target.namespace, target.pvc)),
-    deps.kube.list<Obj>("v1", "Pod", target.namespace),
+    claimUsers(deps, target.namespace, target.pvc),
     deps.kube.list<Obj>("storage.k8s.io/v1", "StorageClass"),
     listRestores(deps),
   ]);
@@ -62,13 +61,13 @@ async function requestFacts(deps: FunctionDeps, spec: RestoreSpec, self: Restore
     return status.storageClass !== undefined || isEarlier(r, self);
   });
   return {
-    ...base,
+    spec,
     ...(profile ? { profile: { name: profile.name, host: profile.host, repositories: profile.repositories, restoreNamespaces: profile.restoreNamespaces } } : {}),
     profileProblems,
     repositories: Object.keys(config.repositories),
     namespaceExists: namespace !== undefined,
     ...(targetPvc ? { targetPvc } : {}),
-    targetUsers: pods.filter((p) => claimInUse(p, target.pvc)).map((p) => `${target.namespace}/${p.metadata.name}`),
+    targetUsers,
     storageClasses: classes.map((c) => ({ name: c.metadata.name, isDefault: c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" })),
     busyWith: busy.map((r) => r.metadata.name),
   };

@@ -43,6 +43,16 @@ describe("restore (sandbox)", () => {
     await sb?.close();
   });
 
+  /** A RestoreRun as request.ts creates it, without status (no verdict yet). */
+  const newRestoreRun = (name: string, target: { namespace: string; pvc: string }) =>
+    kube.ensure({
+      apiVersion: RUN_API_VERSION,
+      kind: RESTORE_KIND,
+      metadata: { name, namespace: "backup", labels: { "rafdir.io/profile": "notes" } },
+      spec: { profile: "notes", trigger: "manual", target },
+    } as Obj);
+  const janitorTick = () => newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
+
   it.each<[string, Record<string, unknown>]>([
     ["a namespace that is no DNS label", { profile: "notes", target: { namespace: "../kube-system", pvc: "x" } }],
     ["a PVC name with a slash", { profile: "notes", target: { namespace: "dr", pvc: "a/b" } }],
@@ -83,14 +93,8 @@ describe("restore (sandbox)", () => {
   it("checks a run whose request handler died before the verdict: the janitor refuses it, nothing is created", async () => {
     const deps = testDeps(kube, { name: "restore" });
     const name = "notes-r20261126104000";
-    await kube.ensure({
-      apiVersion: RUN_API_VERSION,
-      kind: RESTORE_KIND,
-      metadata: { name, namespace: "backup", labels: { "rafdir.io/profile": "notes" } },
-      spec: { profile: "notes", trigger: "manual", target: { namespace: "nowhere", pvc: "x" } },
-    } as Obj);
-    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
-    expect((await post(deps, tick)).status).toBe(202);
+    await newRestoreRun(name, { namespace: "nowhere", pvc: "x" });
+    expect((await post(deps, janitorTick())).status).toBe(202);
     const [run] = (await listRestores(deps)).filter((r) => r.metadata.name === name);
     expect(parseRestoreStatus(run ?? {})).toMatchObject({ phase: "Failed", error: { reason: "NamespaceNotFound" } });
     expect(await kube.get({ apiVersion: "v1", kind: "Pod", namespace: "backup", name: `rafdir-${name}-inspect` })).toBeUndefined();
@@ -99,12 +103,7 @@ describe("restore (sandbox)", () => {
   it("the janitor fails a restore past its deadline and removes what it created", async () => {
     const deps = testDeps(kube, { name: "restore", now: new Date("2026-11-26T11:00:00Z") });
     const name = "notes-r20261126105000";
-    await kube.ensure({
-      apiVersion: RUN_API_VERSION,
-      kind: RESTORE_KIND,
-      metadata: { name, namespace: "backup", labels: { "rafdir.io/profile": "notes" } },
-      spec: { profile: "notes", trigger: "manual", target: { namespace: "dr", pvc: "late" } },
-    } as Obj);
+    await newRestoreRun(name, { namespace: "dr", pvc: "late" });
     await kube.patchStatus({ apiVersion: RUN_API_VERSION, kind: RESTORE_KIND, plural: "restoreruns", namespace: "backup", name }, {
       phase: "Restoring",
       deadline: "2026-11-26T10:55:00Z",
@@ -116,8 +115,7 @@ describe("restore (sandbox)", () => {
     const staging = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: `rafdir-${name}`, namespace: "backup", labels: runLabels(name, "notes") }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
     await kube.ensure(staging as Obj);
 
-    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
-    expect((await post(deps, tick)).status).toBe(202);
+    expect((await post(deps, janitorTick())).status).toBe(202);
     const [run] = (await listRestores(deps)).filter((r) => r.metadata.name === name);
     expect(parseRestoreStatus(run ?? {})).toMatchObject({ phase: "Failed", error: { phase: "Restoring", reason: "Timeout" } });
     expect(parseRestoreStatus(run ?? {})?.tornDown).toBeDefined();

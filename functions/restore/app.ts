@@ -4,14 +4,12 @@
 // io.rafdir.restore.succeeded / .failed.
 import type { Express } from "express";
 import { createFunctionApp } from "../../shared/cloudevents/app.ts";
-import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes } from "../../shared/events.ts";
 import type { AppOptions, FunctionDeps } from "../common/index.ts";
+import { assertJanitorTick } from "../common/janitor-tick.ts";
 import { onRestoreJanitor } from "./janitor.ts";
 import { onRestoreRequested } from "./request.ts";
 import { onResourceEvent } from "./resources.ts";
-
-export const JANITOR_PINGSOURCE = "rafdir-janitor";
 
 export function createRestoreApp(deps: FunctionDeps, opts: AppOptions = {}): Express {
   const scoped = (log: FunctionDeps["log"]): FunctionDeps => ({ ...deps, log });
@@ -26,8 +24,7 @@ export function createRestoreApp(deps: FunctionDeps, opts: AppOptions = {}): Exp
       [EventTypes.resourceUpdated]: (event, ctx) => onResourceEvent(scoped(ctx.log), event),
       [EventTypes.resourceDeleted]: (event, ctx) => onResourceEvent(scoped(ctx.log), event),
       [EventTypes.ping]: async (event, ctx) => {
-        const janitor = event.data.janitor === true || event.source.endsWith(`/pingsources/${JANITOR_PINGSOURCE}`);
-        if (!janitor) throw new InvalidEventError(`ping from ${event.source} is not the janitor tick (PingSource ${JANITOR_PINGSOURCE}); schedule ticks go to rafdir-plan`);
+        assertJanitorTick(event);
         await onRestoreJanitor(scoped(ctx.log));
         return undefined;
       },

@@ -24,6 +24,7 @@ export interface PvLike {
     storageClassName?: string;
     capacity?: Record<string, string>;
     claimRef?: { namespace?: string; name?: string; uid?: string };
+    nodeAffinity?: { required?: unknown };
   };
   status?: { phase?: string };
 }

@@ -5,10 +5,10 @@ import type { CloudEvent } from "cloudevents";
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
 import { Labels } from "../../shared/runs/run.ts";
 import { RESTORED_FROM, restoreObjects, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
-import type { FunctionDeps } from "../common/index.ts";
+import { recordRunEvent, type FunctionDeps } from "../common/index.ts";
 import type { Failure } from "./decide.ts";
 import { podRef, pvRef, pvcRef, type PvObj, type PvcObj } from "./refs.ts";
-import { getRestore, patchRestore, recordRestoreEvent } from "./runs.ts";
+import { getRestore, patchRestore } from "./runs.ts";
 import type { CopyResult } from "../../runner/restore-job.ts";
 
 export type Ending = { kind: "succeed"; copied?: CopyResult } | ({ kind: "fail" } & Failure);
@@ -33,14 +33,14 @@ export async function finishRestore(deps: FunctionDeps, run: RestoreRun, status:
     ...(result ? { result } : {}),
     ...(ending.kind === "fail" ? { error: { phase: status.phase, reason: ending.reason, message: ending.message } } : {}),
   });
-  await recordRestoreEvent(deps, final, ok ? "Normal" : "Warning", ok ? "Restored" : ending.reason, message);
+  await recordRunEvent(deps, final, ok ? "Normal" : "Warning", ok ? "Restored" : ending.reason, message);
   deps.log[ok ? "info" : "warn"]({ phase: status.phase, ...(ending.kind === "fail" ? { reason: ending.reason } : {}), result }, ok ? "restore succeeded" : "restore failed");
 
   try {
     await tearDownRestore(deps, final, { ...status, phase: ok ? "Succeeded" : "Failed" });
   } catch (err) {
     deps.log.warn({ err }, "teardown not complete; the janitor retries");
-    await recordRestoreEvent(deps, final, "Warning", "TeardownIncomplete", `not everything the restore created could be removed yet (the janitor retries): ${err instanceof Error ? err.message : String(err)}`);
+    await recordRunEvent(deps, final, "Warning", "TeardownIncomplete", `not everything the restore created could be removed yet (the janitor retries): ${err instanceof Error ? err.message : String(err)}`);
   }
   const data = {
     run: run.metadata.name,

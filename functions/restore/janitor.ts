@@ -6,10 +6,10 @@ import { isTransient } from "../../shared/errors.ts";
 import { runsToTrim } from "../../shared/runs/trim.ts";
 import { RUN_API_VERSION } from "../../shared/runs/run.ts";
 import { isRestoreFinal, parseRestoreStatus, RESTORE_KIND } from "../../shared/runs/restore-run.ts";
-import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
+import { ConfigMissingError, runLog, type FunctionDeps } from "../common/index.ts";
 import { tearDownRestore } from "./finish.ts";
 import { reconcile } from "./reconcile.ts";
-import { listRestores, restoreLog } from "./runs.ts";
+import { listRestores } from "./runs.ts";
 
 export interface RestoreJanitorReport {
   redriven: string[];
@@ -24,7 +24,7 @@ export async function onRestoreJanitor(deps: FunctionDeps): Promise<RestoreJanit
     const name = run.metadata.name;
     const status = parseRestoreStatus(run);
     if (!status) continue;
-    const log = restoreLog(deps.log, run);
+    const log = runLog(deps.log, run);
     try {
       if (!isRestoreFinal(status.phase)) {
         const outcome = await reconcile({ ...deps, log }, name);

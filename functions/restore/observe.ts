@@ -4,7 +4,7 @@ import type { Obj } from "../../shared/kube/port.ts";
 import { restoreObjects, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import { RestorePodResult, type CopyResult, type InspectResult, type RestoreResult } from "../../runner/restore-job.ts";
 import type { FunctionDeps } from "../common/index.ts";
-import { finishedPhase, podTermination, type BackupPodLike } from "../common/pod-result.ts";
+import { finishedPhase, jsonOf, podTermination, type BackupPodLike } from "../common/pod-result.ts";
 import type { Observation, Observed, PvcLike } from "./decide.ts";
 
 type PodObj = BackupPodLike & Obj;
@@ -37,14 +37,9 @@ export async function observe(deps: FunctionDeps, run: RestoreRun, status: Resto
 
 function observation<T extends RestorePodResult>(pod: BackupPodLike, what: string, action: T["action"]): Observation<T> {
   if (!finishedPhase(pod)) return { pod };
-  return { pod, done: podTermination(pod, what, (text) => parseResult<T>(text, action)) };
-}
-
-function parseResult<T extends RestorePodResult>(text: string, action: T["action"]): T | undefined {
-  try {
-    const parsed = RestorePodResult.safeParse(JSON.parse(text));
-    return parsed.success && parsed.data.action === action ? (parsed.data as T) : undefined;
-  } catch {
-    return undefined;
-  }
+  const parse = (text: string): T | undefined => {
+    const result = jsonOf(RestorePodResult)(text);
+    return result?.action === action ? (result as T) : undefined;
+  };
+  return { pod, done: podTermination(pod, what, parse) };
 }

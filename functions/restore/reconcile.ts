@@ -9,17 +9,16 @@ import { Labels } from "../../shared/runs/run.ts";
 import { isRestoreFinal, parseRestoreStatus, restoreObjects, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import type { InspectJob, RestoreJob } from "../../runner/restore-job.ts";
 import { RESTORE_TARGET } from "../../runner/restore-job.ts";
-import { ConfigMissingError, type FunctionDeps } from "../common/index.ts";
+import { ConfigMissingError, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import { ensureObjects } from "../common/ensure.ts";
-import type { Obj } from "../../shared/kube/port.ts";
-import { claimInUse } from "./in-use.ts";
+import { claimUsers } from "./in-use.ts";
 import { runSpec } from "../run-restic/decide.ts";
 import { nextAction, phaseAfter, phaseDeadline, type Action, type Failure } from "./decide.ts";
 import { acceptRestore } from "./accept.ts";
 import { finishRestore, tearDownRestore } from "./finish.ts";
 import { CONFIG_PATH, copyPod, inspectPod, movedClaim, restoreConfigMap, restoreJobPatch, restorePod, stagingPvc, type RestoreIdent } from "./objects.ts";
 import { observe } from "./observe.ts";
-import { getRestore, patchRestore, recordRestoreEvent, restoreLog, type RestoreStatusPatch } from "./runs.ts";
+import { getRestore, patchRestore, type RestoreStatusPatch } from "./runs.ts";
 import { podRef, pvRef, pvcRef, type PvObj, type PvcObj } from "./refs.ts";
 
 /** Steps one event may take in a row (each is a few API calls; a pod or a binding ends the streak anyway). */
@@ -34,7 +33,7 @@ export async function reconcile(deps: FunctionDeps, name: string): Promise<Cloud
   for (let step = 0; step < MAX_STEPS; step++) {
     const run = await getRestore(deps, name);
     if (!run) return void deps.log.debug({ run: name }, "RestoreRun not found; nothing to do");
-    const d: FunctionDeps = { ...deps, log: restoreLog(deps.log, run) };
+    const d: FunctionDeps = { ...deps, log: runLog(deps.log, run) };
     const status = parseRestoreStatus(run);
     if (!status) return void d.log.error({ status: run.status }, "RestoreRun status breaks the contract; left alone");
     if (isRestoreFinal(status.phase)) return undefined;
@@ -76,7 +75,7 @@ async function targetTopology(deps: FunctionDeps, run: RestoreRun): Promise<unkn
   const { target } = run.spec;
   if (!target.existing) return undefined;
   const pvc = await deps.kube.get<PvcObj>(pvcRef(target.namespace, target.pvc));
-  const pv = pvc?.spec?.volumeName ? await deps.kube.get<PvObj & { spec?: { nodeAffinity?: { required?: unknown } } }>(pvRef(pvc.spec.volumeName)) : undefined;
+  const pv = pvc?.spec?.volumeName ? await deps.kube.get<PvObj>(pvRef(pvc.spec.volumeName)) : undefined;
   return pv?.spec?.nodeAffinity?.required;
 }
 
@@ -153,7 +152,7 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
       const message = `restoring ${snapshot.path} of snapshot ${snapshot.id.slice(0, 8)} (${snapshot.time}) into a ${size} volume`;
       const moved = await transition({ snapshot, size, message });
       if (status.phase !== "Restoring") {
-        await recordRestoreEvent(deps, moved, "Normal", "Restoring", message);
+        await recordRunEvent(deps, moved, "Normal", "Restoring", message);
         deps.log.info({ snapshot: snapshot.id, path: snapshot.path, size, storageClass }, "restoring");
       }
       const refused = await refusedBy([stagingPvc(id, storageClass, size)]);
@@ -216,14 +215,14 @@ async function apply(deps: FunctionDeps, run: RestoreRun, status: RestoreStatus,
       const { target, force } = run.spec;
       if (status.phase !== "Copying" && !force) {
         // Checked at the request too, but the restore took a while: nobody may have started using it meanwhile.
-        const users = (await deps.kube.list<Obj>("v1", "Pod", target.namespace)).filter((p) => p.metadata.name !== names.copyPod && claimInUse(p, target.pvc));
+        const users = await claimUsers(deps, target.namespace, target.pvc, names.copyPod);
         if (users.length) {
-          const who = users.map((p) => `${target.namespace}/${p.metadata.name}`).join(", ");
+          const who = users.join(", ");
           return { reason: "TargetInUse", message: `PVC ${target.namespace}/${target.pvc} came into use by pod ${who} during the restore; nothing was copied (stop the application and restore again, or set force)` };
         }
       }
       const moved = await transition({ message: `copying the restored files into PVC ${run.spec.target.namespace}/${run.spec.target.pvc}` });
-      if (status.phase !== "Copying") await recordRestoreEvent(deps, moved, "Normal", "Copying", `replacing the contents of PVC ${run.spec.target.namespace}/${run.spec.target.pvc}`);
+      if (status.phase !== "Copying") await recordRunEvent(deps, moved, "Normal", "Copying", `replacing the contents of PVC ${run.spec.target.namespace}/${run.spec.target.pvc}`);
       return refusedBy([copyPod(id, run.spec, settings.backupPod.image, settings.timeouts.podStartMs + settings.timeouts.backupMs)]);
     }
   }

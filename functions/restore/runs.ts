@@ -3,15 +3,12 @@
 // take a step: the loser gets a 409, answers 503 and is redelivered to a run that has moved on.
 import { isConflict, TransientError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
-import type { Logger } from "../../shared/log.ts";
 import { RUN_API_VERSION } from "../../shared/runs/run.ts";
 import { RESTORE_KIND, restoreRef, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import type { FunctionDeps, MergePatch } from "../common/index.ts";
 
 type RestoreObject = RestoreRun & Obj;
 export type RestoreStatusPatch = MergePatch<RestoreStatus>;
-
-const EVENT_MESSAGE_MAX = 1000;
 
 export async function getRestore(deps: FunctionDeps, name: string): Promise<RestoreRun | undefined> {
   return deps.kube.get<RestoreObject>({ apiVersion: RUN_API_VERSION, kind: RESTORE_KIND, name, namespace: deps.namespace });
@@ -30,19 +27,5 @@ export async function patchRestore(deps: FunctionDeps, run: RestoreRun, patch: R
   } catch (err) {
     if (isConflict(err)) throw new TransientError(`RestoreRun ${run.metadata.name} changed meanwhile; the event is retried`, { cause: err, retryAfterSeconds: 1 });
     throw err;
-  }
-}
-
-export function restoreLog(log: Logger, run: Pick<RestoreRun, "metadata" | "spec">): Logger {
-  return log.child({ run: run.metadata.name, profile: run.spec.profile });
-}
-
-/** A Kubernetes Event on the RestoreRun (`kubectl describe restorerun`). Best effort: never fails a step. */
-export async function recordRestoreEvent(deps: FunctionDeps, run: RestoreRun, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
-  const text = message.length > EVENT_MESSAGE_MAX ? `${message.slice(0, EVENT_MESSAGE_MAX - 1)}…` : message;
-  try {
-    await deps.kube.recordEvent(run as RestoreObject, type, reason, text, `rafdir-${deps.name}`);
-  } catch (err) {
-    restoreLog(deps.log, run).warn({ err, reason }, "could not record an Event on the RestoreRun");
   }
 }
