@@ -39,7 +39,7 @@ describe("Tee", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(written).toBe(false);
     tee.drop(stuck);
-    await new Promise((r) => setTimeout(r, 10));
+    for (const end = Date.now() + 10_000; !written && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     expect(written).toBe(true);
     expect(tee.live).toBe(1);
     tee.drop(fast);

@@ -24,6 +24,12 @@ async function read(path: string, opts: ReadLogsOptions = {}): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls until the text read so far is `want` (a loaded machine may take a while); fails with what was read. */
+async function until(read: () => string, want: string, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; read() !== want && Date.now() < end; ) await sleep(5);
+  expect(read()).toBe(want);
+}
+
 describe("LogWriter", () => {
   it("writes CRI entries per line and stream, and the raw text reads back exactly", async () => {
     const path = await written([
@@ -89,11 +95,9 @@ describe("readLogs", () => {
     const got: string[] = [];
     stream.on("data", (c: Buffer) => got.push(c.toString()));
     const ended = new Promise((r) => stream.on("end", r));
-    await sleep(30);
-    expect(got.join("")).toBe("second\n");
+    await until(() => got.join(""), "second\n");
     w.write("stdout", Buffer.from("third\n"));
-    await sleep(50);
-    expect(got.join("")).toBe("second\nthird\n");
+    await until(() => got.join(""), "second\nthird\n");
     w.write("stderr", Buffer.from("last words"));
     await w.close();
     exit();
@@ -105,13 +109,16 @@ describe("readLogs", () => {
     const path = join(dir, `log-${++n}`);
     const ac = new AbortController();
     const stream = readLogs(path, { follow: true, pollMs: 10 }, ac.signal);
-    const text = readAll(stream);
+    const got: string[] = [];
+    stream.on("data", (c: Buffer) => got.push(c.toString()));
+    const ended = new Promise((r) => stream.on("end", r));
     await sleep(20);
     const w = new LogWriter(path);
     w.write("stdout", Buffer.from("hello\n"));
-    await sleep(50);
+    await until(() => got.join(""), "hello\n");
     ac.abort();
-    expect((await text).toString()).toBe("hello\n");
+    await ended;
+    expect(got.join("")).toBe("hello\n");
     await w.close();
   });
 });
