@@ -81,7 +81,7 @@ export async function startHarness(opts: SnapshotControllerOptions = {}): Promis
 }
 
 /** Polls until `fn` returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

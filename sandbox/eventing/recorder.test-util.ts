@@ -68,7 +68,7 @@ export async function startRecorder(answer: (r: Received) => Answer = () => ({ s
     answer: (fn) => {
       respond = fn;
     },
-    async waitFor(n, timeoutMs = 5000) {
+    async waitFor(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n) {
         if (Date.now() > deadline) throw new Error(`expected ${n} requests, got ${received.length}`);
