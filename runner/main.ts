@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
+import { ConfigError, LogLevels, loadConfig } from "../shared/config.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { runCommand } from "../shared/restic/run.ts";
 import { runJob } from "./backup.ts";
@@ -22,16 +23,19 @@ import { writeTerminationMessage } from "./termination.ts";
 const RunnerEnv = z.object({
   RAFDIR_RUNNER_JOB: z.string().min(1).default("/etc/rafdir/job.json"),
   RAFDIR_TERMINATION_LOG: z.string().min(1).default("/dev/termination-log"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+  LOG_LEVEL: z.enum(LogLevels).default("info"),
 });
 
 export async function main(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = process.argv.slice(2)): Promise<number> {
-  const cfg = RunnerEnv.safeParse(env);
-  if (!cfg.success) {
-    process.stderr.write(`rafdir-runner: bad environment: ${cfg.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
+  let cfg: z.output<typeof RunnerEnv>;
+  try {
+    cfg = loadConfig(RunnerEnv, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`rafdir-runner: ${e.message}\n`);
     return 2;
   }
-  const { RAFDIR_RUNNER_JOB: jobPath, RAFDIR_TERMINATION_LOG: terminationLog, LOG_LEVEL: level } = cfg.data;
+  const { RAFDIR_RUNNER_JOB: jobPath, RAFDIR_TERMINATION_LOG: terminationLog, LOG_LEVEL: level } = cfg;
   const log = createLogger({ name: "rafdir-runner", level });
   const mode = (signal: AbortSignal): ModeContext => ({ run: runCommand, env, log, terminationLog, signal });
   if (args.length > 0) return whileRunning(log, (signal) => runCopyCommand(args, mode(signal)));

@@ -224,6 +224,12 @@ describe("rafdir-runner with real restic", () => {
     const bad = await runBin(bin, env);
     expect(bad.code).toBe(2);
     expect(JSON.parse(readFileSync(termination, "utf8"))).toMatchObject({ run: "run-8", ok: false, error: expect.stringMatching(/invalid job file/) });
+
+    const loud = await runBin(bin, { ...env, LOG_LEVEL: "loud" });
+    expect(loud.code).toBe(2);
+    expect(loud.output).toContain('LOG_LEVEL="loud"');
+    const unset = await runBin(bin, { ...env, RAFDIR_RUNNER_JOB: "", LOG_LEVEL: "" }); // empty counts as unset: the defaults
+    expect(unset.output).toContain("/etc/rafdir/job.json");
   });
 });
 
