@@ -8,7 +8,7 @@ import { WorkQueue, every, isNotFound, objectKey, onResources, resources, splitK
 import { podDir } from "../controllers/paths.ts";
 import { containerEnv, expand } from "./env.ts";
 import { podIo } from "./pod-io.ts";
-import { podStatus, shouldRestart, type ContainerRecord, type PodRecord, type RestartPolicy } from "./pod-status.ts";
+import { podPhase, podStatus, shouldRestart, type ContainerRecord, type PodRecord, type RestartPolicy } from "./pod-status.ts";
 import { podSpec, type ContainerDef } from "./pod-types.ts";
 import { Container, type ContainerExit } from "./runtime.ts";
 import { claimViews, decideNode, selectNodeForClaims } from "./scheduler.ts";
@@ -198,6 +198,7 @@ export class Kubelet implements Controller {
 
   private async runPod(rt: PodRuntime, pod: KObject): Promise<void> {
     const { api, dataDir } = this.ctx;
+    this.enforceDeadline(rt, pod);
     try {
       rt.volumes = await resolvePodVolumes(api, dataDir, pod, rt.node);
     } catch (e) {
@@ -230,6 +231,28 @@ export class Kubelet implements Controller {
     rt.record.initDone = true;
     this.queue.enqueue(rt.key);
     await Promise.all(rt.main.map((slot) => this.superviseContainer(rt, pod, slot)));
+  }
+
+  /**
+   * spec.activeDeadlineSeconds, as the kubelet does: counted from the pod's start on the node; once passed, an active
+   * pod's containers are stopped (with the pod's grace period) and the pod is Failed with reason DeadlineExceeded.
+   */
+  private enforceDeadline(rt: PodRuntime, pod: KObject): void {
+    const seconds = rt.spec.activeDeadlineSeconds;
+    if (typeof seconds !== "number" || seconds <= 0) return;
+    const started = rt.record.startTime?.getTime() ?? Date.now();
+    const t = setTimeout(() => {
+      rt.timers.delete(t);
+      const phase = podPhase(rt.record);
+      if (rt.stopping || phase === "Succeeded" || phase === "Failed") return;
+      const message = "Pod was active on the node longer than the specified deadline";
+      rt.record.failed = { reason: "DeadlineExceeded", message };
+      this.ctx.api.recordEvent(pod, "Normal", "DeadlineExceeded", message, "kubelet");
+      this.queue.enqueue(rt.key);
+      void this.stopContainers(rt, (rt.spec.terminationGracePeriodSeconds ?? 30) * 1000).then(() => this.queue.enqueue(rt.key));
+    }, Math.max(0, started + seconds * 1000 - Date.now()));
+    t.unref();
+    rt.timers.add(t);
   }
 
   /** Runs a main container, restarting it as the pod's restartPolicy says, until the pod stops. */

@@ -62,6 +62,7 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   restartPolicy?: "Always" | "OnFailure" | "Never";
   terminationGracePeriodSeconds?: number;
+  activeDeadlineSeconds?: number;
   containers: ContainerDef[];
   initContainers?: ContainerDef[];
   volumes?: VolumeDef[];

@@ -117,6 +117,20 @@ describe("kubectl against the sandbox", () => {
     expect(data.stdout.length).toBe(100_000); // the volume outlived the pod
   });
 
+  it("a pod past its activeDeadlineSeconds is stopped and Failed with DeadlineExceeded; a quicker one Succeeds", async () => {
+    const pod = (name: string, command: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  restartPolicy: Never\n  activeDeadlineSeconds: 2\n  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: busybox, command: [sh, -c, '${command}']}\n`;
+    expect((await sb.kubectl(["apply", "-f", "-"], pod("slow", "sleep infinity") + "---\n" + pod("quick", "true"))).code).toBe(0);
+    const failed = await sb.kubectl(["-n", "shop", "wait", "pod/slow", "--for=jsonpath={.status.phase}=Failed", "--timeout=30s"]);
+    expect(failed.code, failed.stderr).toBe(0);
+    const status = await sb.kubectl(["-n", "shop", "get", "pod", "slow", "-o", "jsonpath={.status.reason}: {.status.message}"]);
+    expect(status.stdout).toBe("DeadlineExceeded: Pod was active on the node longer than the specified deadline");
+    const events = await sb.kubectl(["-n", "shop", "get", "events", "--field-selector", "involvedObject.name=slow", "-o", "jsonpath={.items[*].reason}"]);
+    expect(events.stdout.split(" ")).toContain("DeadlineExceeded");
+    await new Promise((r) => setTimeout(r, 2500)); // past the quick pod's deadline: it stays Succeeded
+    expect((await sb.kubectl(["-n", "shop", "get", "pod", "quick", "-o", "jsonpath={.status.phase}"])).stdout).toBe("Succeeded");
+  });
+
   it("kubectl delete namespace removes everything in it", async () => {
     const del = await sb.kubectl(["delete", "namespace", "shop", "--timeout=60s"]);
     expect(del.stdout).toContain('namespace "shop" deleted');
