@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { backupPvc, backupSize, bytesToQuantity, carriedAnnotations, copyContent, copyNames, type ContentLike } from "./objects.ts";
+import { backupPvc, backupSize, carriedAnnotations, copyContent, copyNames, type ContentLike } from "./objects.ts";
 
 describe("objects", () => {
-  it.each([
-    [2 ** 30, "1Gi"],
-    [3 * 2 ** 30, "3Gi"],
-    [1536 * 2 ** 20, "1536Mi"],
-    [1000, "1000"],
-    [2 ** 40, "1Ti"],
-  ])("given %d bytes, returns the quantity %s", (bytes, q) => {
-    expect(bytesToQuantity(bytes)).toBe(q);
-  });
-
   it.each([
     ["the content's restoreSize", { status: { restoreSize: "3Gi" } }, { metadata: { name: "c" }, status: { restoreSize: 2 * 2 ** 30 } }, "1Gi", "2Gi"],
     ["the snapshot's restoreSize", { status: { restoreSize: "3Gi" } }, { metadata: { name: "c" }, status: {} }, "1Gi", "3Gi"],

@@ -2,6 +2,7 @@
 // the copy in the backup namespace — a pre-provisioned Retain content with the source's handle and annotations, a
 // VolumeSnapshot bound to it, a PVC restored from that (ADR 0003: the source content stays the one Delete owner).
 import type { Obj } from "../../shared/kube/port.ts";
+import { exactQuantity } from "../../shared/kube/quantity.ts";
 import { objectName, runLabels, type RunVolume } from "../../shared/runs/run.ts";
 
 export const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";
@@ -115,28 +116,15 @@ export function backupPvc(id: RunIdent, names: CopyNames, storageClass: string, 
   };
 }
 
-const BINARY = [
-  ["Ti", 2 ** 40],
-  ["Gi", 2 ** 30],
-  ["Mi", 2 ** 20],
-  ["Ki", 2 ** 10],
-] as const;
-
-/** Bytes as a quantity: the largest binary suffix that divides evenly, else plain bytes. */
-export function bytesToQuantity(bytes: number): string {
-  for (const [suffix, unit] of BINARY) if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
-  return String(Math.ceil(bytes));
-}
-
 /**
  * The backup PVC's size (reference/snapshots.md §4, VolSync's order): the snapshot's restoreSize (the content's
  * bytes, else the VolumeSnapshot's quantity), else the source PVC's capacity.
  */
 export function backupSize(snapshot: SnapshotLike | undefined, content: ContentLike | undefined, capacity: string | undefined): string | undefined {
   const bytes = content?.status?.restoreSize;
-  if (typeof bytes === "number" && bytes > 0) return bytesToQuantity(bytes);
+  if (typeof bytes === "number" && bytes > 0) return exactQuantity(bytes);
   const q = snapshot?.status?.restoreSize;
-  if (typeof q === "number" && q > 0) return bytesToQuantity(q);
+  if (typeof q === "number" && q > 0) return exactQuantity(q);
   if (typeof q === "string" && q !== "" && q !== "0") return q;
   return capacity;
 }

@@ -1,36 +1,62 @@
-// Kubernetes storage quantities as whole bytes, and back: enough of resource.Quantity for PVC sizes ("10Gi",
-// "500M", "1.5Gi", "1073741824"). Pure.
+// Kubernetes quantities (resource.Quantity: "10Gi", "500M", "1.5Gi", "2e3", "1073741824") as numbers and whole
+// bytes, and back. Pure; the sandbox's API server validates with the same parser.
 
-const FACTORS: Record<string, number> = {
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+
+const MULTIPLIERS: Readonly<Record<string, number>> = {
   Ki: 2 ** 10,
   Mi: 2 ** 20,
   Gi: 2 ** 30,
   Ti: 2 ** 40,
   Pi: 2 ** 50,
   Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
 };
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-
-/** Bytes of a quantity (rounded up), or undefined when it is not one. */
-export function quantityToBytes(q: unknown): number | undefined {
-  if (typeof q === "number") return Number.isFinite(q) && q >= 0 ? Math.ceil(q) : undefined;
+/** A resource.Quantity's value ("1Gi", "500M", "1.5", "2e3", "500m"), or undefined when it is not one. Numbers as they are. */
+export function parseQuantity(q: unknown): number | undefined {
+  if (typeof q === "number") return Number.isFinite(q) ? q : undefined;
   if (typeof q !== "string") return undefined;
   const m = QUANTITY.exec(q.trim());
   if (!m) return undefined;
-  return Math.ceil(Number(m[1]) * (FACTORS[m[2] ?? ""] ?? 1));
+  const base = Number(m[1]);
+  const suffix = m[2];
+  if (suffix === undefined) return base;
+  if (suffix.startsWith("e") || suffix.startsWith("E")) return base * 10 ** Number(suffix.slice(1));
+  const mult = MULTIPLIERS[suffix];
+  return mult === undefined ? undefined : base * mult;
+}
+
+/** Bytes of a quantity (rounded up), or undefined when it is not one or negative. */
+export function quantityToBytes(q: unknown): number | undefined {
+  const value = parseQuantity(q);
+  return value === undefined || value < 0 ? undefined : Math.ceil(value);
+}
+
+const BINARY = [
+  ["Ti", 2 ** 40],
+  ["Gi", 2 ** 30],
+  ["Mi", 2 ** 20],
+  ["Ki", 2 ** 10],
+] as const;
+
+/** Exactly `bytes` as a quantity: the largest binary suffix that divides evenly, else plain bytes (1536 Mi → "1536Mi"). */
+export function exactQuantity(bytes: number): string {
+  for (const [suffix, unit] of BINARY) if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
+  return String(Math.ceil(bytes));
 }
 
 /** The smallest whole number of `unit` (Mi or Gi) holding `bytes`, as a quantity: 1.2 GiB → "2Gi". */
 export function bytesToQuantity(bytes: number, unit: "Mi" | "Gi" = "Gi"): string {
-  const factor = FACTORS[unit] ?? 1;
+  const factor = MULTIPLIERS[unit] ?? 1;
   return `${Math.max(1, Math.ceil(bytes / factor))}${unit}`;
 }
 
