@@ -41,6 +41,8 @@ export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promis
   return undefined;
 }
 
+const PSA_ENFORCE = "pod-security.kubernetes.io/enforce";
+
 /** What checkRequest needs, read from the configuration and the cluster. */
 async function requestFacts(deps: FunctionDeps, config: RafdirConfig, spec: RestoreSpec, self: RestoreRun): Promise<RequestFacts> {
   const { target } = spec;
@@ -66,6 +68,7 @@ async function requestFacts(deps: FunctionDeps, config: RafdirConfig, spec: Rest
     profileProblems,
     repositories: Object.keys(config.repositories),
     namespaceExists: namespace !== undefined,
+    ...(namespace?.metadata.labels?.[PSA_ENFORCE] ? { podSecurity: namespace.metadata.labels[PSA_ENFORCE] } : {}),
     ...(targetPvc ? { targetPvc } : {}),
     targetUsers,
     storageClasses: classes.map((c) => ({ name: c.metadata.name, isDefault: c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" })),

@@ -18,6 +18,8 @@ export interface RequestFacts {
   /** Every configured repository, in configuration order. */
   repositories: string[];
   namespaceExists: boolean;
+  /** The target namespace's Pod Security Admission level (label pod-security.kubernetes.io/enforce), if any. */
+  podSecurity?: string;
   targetPvc?: PvcLike;
   /** Pods (namespace/name) that are not finished and mount the target PVC. */
   targetUsers: string[];
@@ -59,6 +61,12 @@ export function checkRequest(f: RequestFacts): Accepted | Failure {
   if (!f.namespaceExists) return { reason: "NamespaceNotFound", message: `${p}: target.namespace "${spec.target.namespace}" does not exist; create it first` };
   if (spec.target.existing) {
     if (!f.targetPvc) return { reason: "TargetNotFound", message: `${p}: target PVC ${target} does not exist, but target.existing is set; leave it unset to create the PVC` };
+    if (f.podSecurity === "restricted") {
+      return {
+        reason: "PodSecurityRestricted",
+        message: `${p}: namespace "${spec.target.namespace}" enforces the restricted Pod Security Standard, which refuses the copy pod (it runs as root to keep the files' owners) that replaces PVC ${target}'s contents; restore into a new PVC instead, or label the namespace pod-security.kubernetes.io/enforce=baseline for the restore`,
+      };
+    }
     if (f.targetPvc.status?.phase !== "Bound") return { reason: "TargetNotBound", message: `${p}: target PVC ${target} is ${f.targetPvc.status?.phase ?? "Pending"}, not Bound` };
     if (f.targetUsers.length && !spec.force) {
       return {
