@@ -56,18 +56,18 @@ const kubeResource = (what: string, consumers: readonly FunctionName[]): EventSp
   terminal: false,
 });
 
-const outcome = (what: string, data: z.ZodType, producer: FunctionName): EventSpec => ({
+const outcome = (what: string, data: z.ZodType, producer: FunctionName, consumers: readonly FunctionName[] = []): EventSpec => ({
   data,
   description: what,
   producers: [producer],
-  consumers: [],
-  terminal: true,
+  consumers,
+  terminal: consumers.length === 0,
 });
 
 export const Catalog = {
   [EventTypes.ping]: {
     data: Data.PingData,
-    description: "PingSource tick: rafdir-schedule-<name> → plan, rafdir-janitor → cleanup and restore (routed by source)",
+    description: "PingSource tick: rafdir-schedule-<name> → plan, rafdir-janitor → cleanup, restore and plan (routed by source)",
     producers: ["PingSource"],
     consumers: ["plan", "cleanup", "restore"],
     terminal: false,
@@ -114,8 +114,9 @@ export const Catalog = {
     consumers: ["cleanup"],
     terminal: false,
   },
-  [EventTypes.backupSucceeded]: outcome("a run finished and was cleaned up", Data.BackupOutcomeData, "cleanup"),
-  [EventTypes.backupFailed]: outcome("a run failed and was cleaned up", Data.BackupOutcomeData, "cleanup"),
+  // plan starts queued runs when a slot frees up; notifications and logs take them too.
+  [EventTypes.backupSucceeded]: outcome("a run finished and was cleaned up", Data.BackupOutcomeData, "cleanup", ["plan"]),
+  [EventTypes.backupFailed]: outcome("a run failed and was cleaned up", Data.BackupOutcomeData, "cleanup", ["plan"]),
   [EventTypes.restoreRequested]: {
     data: Data.RestoreRequestedData,
     description: "restore a restic snapshot into a PVC",

@@ -70,11 +70,19 @@ describe("janitorAction", () => {
     ["a stalled teardown", { phase: "CleaningUp", deadline: "2026-11-26T02:59:00Z" }, undefined, "finish redrive"],
     ["a teardown under way", { phase: "CleaningUp", deadline: "2026-11-26T03:01:00Z" }, undefined, "skip"],
     ["no deadline", { phase: "Pending" }, undefined, "skip"],
+    ["queued (no deadline), for days", { phase: "Queued", queuedAt: "2026-11-20T00:00:00Z" }, undefined, "skip"],
   ])("given %s, returns %s", (_what, status, p, expected) => {
     const a = janitorAction(status, now, p, ident);
     const text = a.kind === "skip" ? "skip" : `finish ${a.cause.kind}${a.cause.kind === "aborted" ? ` ${a.cause.error.step}` : ""}`;
     expect(text).toBe(expected);
   });
+});
+
+it("ends a run that never got a deadline an hour after its creation", () => {
+  const created = (minutesAgo: number) => ({ run: "db-1", profile: "db", created: new Date(now.getTime() - minutesAgo * 60_000).toISOString() });
+  expect(janitorAction({ phase: "Pending" }, now, undefined, created(59)).kind).toBe("skip");
+  const late = janitorAction({ phase: "Pending" }, now, undefined, created(61));
+  expect(late.kind === "finish" && late.cause.kind === "aborted" && late.cause.error.step).toBe("timeout");
 });
 
 describe("deadLetterPlan", () => {

@@ -17,6 +17,9 @@ export type Cause =
   /** The janitor finishing a teardown that stalled: the outcome recorded when it began stands. */
   | { kind: "redrive" };
 
+/** How long a run without a deadline (not queued) may exist before the janitor ends it. */
+export const UNSTARTED_TIMEOUT_MS = 60 * 60_000;
+
 /** How long a teardown may take before the janitor takes it over. */
 export const CLEANUP_TIMEOUT_MS = 2 * 60_000;
 
@@ -90,15 +93,21 @@ export type JanitorAction = { kind: "skip"; reason: string } | { kind: "finish";
  * One run at a janitor tick: a stalled teardown is taken over, an aborted run that was never torn down is, a
  * finished backup pod whose event was lost ends its run, and a run past its deadline is aborted (step "timeout").
  */
-export function janitorAction(status: RunStatus | undefined, now: Date, pod: BackupPodLike | undefined, ident: { run: string; profile: string }): JanitorAction {
+export function janitorAction(status: RunStatus | undefined, now: Date, pod: BackupPodLike | undefined, ident: { run: string; profile: string; created?: string }): JanitorAction {
   if (!status) return { kind: "skip", reason: "status breaks the contract" };
   if (isFinal(status.phase)) return { kind: "skip", reason: status.phase };
+  if (status.phase === "Queued") return { kind: "skip", reason: "queued: plan starts it when a slot is free" };
   const overdue = status.deadline !== undefined && now.getTime() > Date.parse(status.deadline);
   if (status.phase === "CleaningUp") return overdue ? { kind: "finish", cause: { kind: "redrive" }, why: "teardown stalled" } : { kind: "skip", reason: "teardown under way" };
   if (status.error) return { kind: "finish", cause: { kind: "aborted", error: status.error }, why: "aborted but not torn down" };
   const phase = pod && status.phase === "BackingUp" && status.pod === pod.metadata.name ? finishedPhase(pod) : undefined;
   if (pod && phase) return { kind: "finish", cause: { kind: "finished", pod: pod.metadata.name, phase, result: podRunnerResult(pod, ident) }, why: `backup pod ${phase}` };
-  if (!status.deadline) return { kind: "skip", reason: "no deadline" };
+  if (!status.deadline) {
+    // A run whose status never got a deadline (its plan crashed between create and status): an hour from creation.
+    const created = ident.created ? Date.parse(ident.created) : Number.NaN;
+    if (Number.isNaN(created) || now.getTime() <= created + UNSTARTED_TIMEOUT_MS) return { kind: "skip", reason: "no deadline" };
+    return { kind: "finish", cause: { kind: "aborted", error: timeoutError(status, pod) }, why: "never started (no deadline) an hour after its creation" };
+  }
   if (!overdue) return { kind: "skip", reason: `in time (deadline ${status.deadline})` };
   return { kind: "finish", cause: { kind: "aborted", error: timeoutError(status, pod) }, why: "deadline passed" };
 }

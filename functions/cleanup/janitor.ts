@@ -29,7 +29,11 @@ export async function onJanitor(deps: FunctionDeps, newToken: () => string = ran
   for (const run of runs) {
     const status = parseStatus(run);
     const name = run.metadata.name;
-    const action = janitorAction(status, deps.now(), status?.pod ? pods.get(status.pod) : undefined, { run: name, profile: run.spec.profile });
+    const action = janitorAction(status, deps.now(), status?.pod ? pods.get(status.pod) : undefined, {
+      run: name,
+      profile: run.spec.profile,
+      ...(run.metadata.creationTimestamp ? { created: run.metadata.creationTimestamp } : {}),
+    });
     if (action.kind === "skip") continue;
     const log = runLog(deps.log, run);
     log.info({ why: action.why, cause: action.cause.kind }, "janitor: ending the run");

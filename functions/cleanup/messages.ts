@@ -102,7 +102,7 @@ export function timeoutError(status: RunStatus, pod: BackupPodLike | undefined):
   if (status.phase === "Snapshotting") detail = `: the snapshots in namespace ${status.target?.namespace ?? "?"} were not ready`;
   else if (status.phase === "Copying") detail = ": the backup PVCs were not ready";
   else if (status.phase === "BackingUp") detail = `: ${podState(status.pod, pod)}`;
-  const message = `${step} did not finish by the deadline ${status.deadline ?? "?"}${detail}; the run was stopped and everything it created removed`;
+  const message = `${step} did not finish by the deadline ${status.deadline ?? "(none recorded: it never started)"}${detail}; the run was stopped and everything it created removed`;
   return { step: "timeout", reason: "DeadlineExceeded", message };
 }
 

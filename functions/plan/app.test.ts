@@ -84,8 +84,36 @@ describe("plan (sandbox)", () => {
     expect(onConfig).toEqual(expect.arrayContaining([["Warning", "InvalidProfile"], ["Normal", "Planned"]]));
   });
 
+  it("over the concurrency limit, queues a run and starts it when a run ends (or at the janitor tick), exactly once", async () => {
+    await writeRafdirConfig(kube, { ...CONFIG, settings: "concurrency: 1\n" });
+    const deps = testDeps(kube, { name: "plan", now: new Date("2026-11-26T12:00:05Z") });
+    const ev = newEvent(EventTypes.backupRequested, "/rafdir/cli", { profiles: ["db", "web"], force: true }, { time: "2026-11-26T12:00:03Z" });
+    for (const old of [...(await runs("db")), ...(await runs("web"))]) await kube.remove({ apiVersion: old.apiVersion, kind: old.kind, namespace: "backup", name: old.metadata.name });
+    expect((await post(deps, ev)).status).toBe(202);
+    const [db] = await runs("db");
+    const [web] = await runs("web");
+    expect(db && statusOf(db).phase).toBe("Pending");
+    expect(web && statusOf(web)).toMatchObject({ phase: "Queued", queuedAt: "2026-11-26T12:00:05.000Z", message: expect.stringContaining("concurrency limit") });
+    expect(web && statusOf(web).deadline).toBeUndefined(); // the janitor never times a queued run out
+    expect(deps.emitted.map((e) => e.data)).toEqual([{ run: "db-20261126120003", profile: "db" }]);
+
+    // A tick while db runs: web stays queued, and is not queued a second time.
+    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
+    expect((await post(deps, tick)).status).toBe(202);
+    expect((await runs("web")).map((r) => statusOf(r).phase)).toEqual(["Queued"]);
+
+    // db ends: its outcome event starts web, once, however often it is delivered (and a janitor tick on top).
+    await kube.patchStatus({ apiVersion: "rafdir.io/v1alpha1", kind: "BackupRun", plural: "backupruns", namespace: "backup", name: "db-20261126120003" }, { phase: "Succeeded", finishedAt: "2026-11-26T12:01:00Z" });
+    deps.setNow(new Date("2026-11-26T12:01:01Z"));
+    const ended = newEvent(EventTypes.backupSucceeded, "/rafdir/cleanup", { run: "db-20261126120003", profile: "db" });
+    await Promise.all([post(deps, ended), post(deps, ended), post(deps, tick)]);
+    const [started] = await runs("web");
+    expect(started && statusOf(started)).toMatchObject({ phase: "Pending", startedAt: "2026-11-26T12:01:01.000Z", deadline: expect.any(String) });
+    expect(deps.emitted.filter((e) => e.type === EventTypes.backupPlanned).map((e) => e.id)).toEqual(["db-20261126120003-planned", "web-20261126120003-planned"]);
+    await writeRafdirConfig(kube, CONFIG);
+  });
+
   it.each([
-    ["a janitor tick", newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true }), "rafdir-cleanup"],
     ["an event plan does not handle", newEvent(EventTypes.backupPlanned, "/rafdir/plan", { run: "a", profile: "a" }), "not handled by plan"],
   ])("given %s, answers 400", async (_what, ev, reason) => {
     const res = await post(testDeps(kube, { name: "plan" }), ev);

@@ -1,14 +1,16 @@
 // functions/plan: a schedule tick (PingSource rafdir-schedule-<name>) or io.rafdir.backup.requested → the due
 // profiles get one BackupRun each and one io.rafdir.backup.planned each (sent through the emitter: a reply carries
-// only one event), invalid profiles one io.rafdir.config.invalid per problem. Always answers 202.
+// only one event), invalid profiles one io.rafdir.config.invalid per problem. Profiles over the concurrency limit get
+// a Queued run, started when a run ends (io.rafdir.backup.succeeded|failed) or at the janitor tick (a lost outcome
+// event). Always answers 202.
 import type { Express } from "express";
 import { createFunctionApp, type HandlerContext } from "../../shared/cloudevents/app.ts";
 import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes } from "../../shared/events.ts";
-import { Labels } from "../../shared/runs/run.ts";
-import { ConfigMissingError, listRuns, type AppOptions, type FunctionDeps } from "../common/index.ts";
-import { notices, planRuns, scheduleTrigger, type Trigger } from "./decide.ts";
-import { announceRun, ensureRun, recordNotices, reportInvalid } from "./effects.ts";
+import { Labels, parseStatus } from "../../shared/runs/run.ts";
+import { ConfigMissingError, listRuns, recordRunEvent, type AppOptions, type FunctionDeps } from "../common/index.ts";
+import { notices, planRuns, promotions, scheduleTrigger, startStatus, type Trigger } from "./decide.ts";
+import { announceRun, ensureRun, recordNotices, reportInvalid, startRun } from "./effects.ts";
 
 export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Express {
   return createFunctionApp({
@@ -18,6 +20,10 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     handlers: {
       [EventTypes.ping]: async (event, ctx) => {
+        if (event.data.janitor) {
+          await startQueued({ ...deps, log: ctx.log });
+          return undefined;
+        }
         const t = scheduleTrigger(event.data, event.source);
         if (!t.ok) throw new InvalidEventError(t.reason);
         await plan(deps, ctx, t.trigger, event);
@@ -27,6 +33,14 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
         const { profiles, repositories, force } = event.data;
         const request = { ...(profiles ? { profiles } : {}), ...(repositories ? { repositories } : {}), ...(force !== undefined ? { force } : {}) };
         await plan(deps, ctx, { kind: "manual", request, requestedBy: event.source }, event);
+        return undefined;
+      },
+      [EventTypes.backupSucceeded]: async (_event, ctx) => {
+        await startQueued({ ...deps, log: ctx.log });
+        return undefined;
+      },
+      [EventTypes.backupFailed]: async (_event, ctx) => {
+        await startQueued({ ...deps, log: ctx.log });
         return undefined;
       },
     },
@@ -54,7 +68,28 @@ async function plan(deps: FunctionDeps, ctx: HandlerContext, trigger: Trigger, e
     const { run, created } = await ensureRun(d, planned);
     await announceRun(d, run, created);
   }
+  for (const queued of decision.queued) {
+    const { run, created } = await ensureRun(d, queued);
+    if (created) await recordRunEvent(d, run, "Normal", "Queued", parseStatus(run)?.message ?? "queued");
+  }
   await reportInvalid(d, event.id, decision.invalid);
   await recordNotices(d, notices(decision, trigger, config.errors));
-  d.log.info({ planned: decision.runs.map((r) => r.name), skipped: decision.skipped.length, invalid: decision.invalid.length }, "plan done");
+  d.log.info({ planned: decision.runs.map((r) => r.name), queued: decision.queued.map((r) => r.name), skipped: decision.skipped.length, invalid: decision.invalid.length }, "plan done");
+  await startQueued(d); // a slot freed while this request was planned, or an earlier queue never got its turn
+}
+
+/** Starts the queued runs the concurrency limit has room for (see `promotions`); safe to repeat and to race. */
+async function startQueued(deps: FunctionDeps): Promise<void> {
+  let config;
+  try {
+    config = await deps.loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigMissingError)) throw err;
+    return;
+  }
+  const runs = await listRuns(deps, Labels.profile);
+  for (const run of promotions(runs, config.settings.concurrency)) {
+    const started = await startRun(deps, run, startStatus(config, deps.now(), `planned (${run.spec.trigger}), started from the queue`));
+    if (started) await announceRun(deps, started, false);
+  }
 }

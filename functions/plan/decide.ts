@@ -1,8 +1,8 @@
 // plan, pure: what started it (a schedule tick or a manual request), which runs to create, and what to tell people.
 // The clock and the BackupRun history are arguments; nothing here reads the cluster.
-import { dueProfiles, type DueConfig, type DueRequest, type DueSkip, type InvalidProfile } from "../../shared/profiles/index.ts";
-import { runHistory } from "../../shared/runs/history.ts";
-import { runLabels, runName, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import { dueProfiles, type DueConfig, type DueRequest, type DueRun, type DueSkip, type InvalidProfile } from "../../shared/profiles/index.ts";
+import { profileOf, runHistory } from "../../shared/runs/history.ts";
+import { isFinal, parseStatus, runLabels, runName, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 
 export type Trigger = { kind: "schedule"; schedule: string } | { kind: "manual"; request: DueRequest; requestedBy?: string };
 
@@ -44,6 +44,8 @@ export interface PlannedRun {
 
 export interface PlanDecision {
   runs: PlannedRun[];
+  /** Due, but over the concurrency limit: created as Queued, started by `promotions` when a run ends. */
+  queued: PlannedRun[];
   /** Profiles not run now, each with a reason a person understands. */
   skipped: DueSkip[];
   /** Validation problems of the candidate profiles (one io.rafdir.config.invalid each). */
@@ -65,15 +67,24 @@ export function planRuns(config: DueConfig, input: PlanInput): PlanDecision {
   const at = runTime(input.eventTime, now);
   const history = runHistory(input.runs);
   // A run this very event created on an earlier delivery is not "another active run": ensure will find it again.
-  const active = new Set([...history.active].filter(([profile, names]) => names.some((n) => n !== runName(profile, at))).map(([profile]) => profile));
+  const others = (names: readonly string[], profile: string) => names.filter((n) => n !== runName(profile, at));
+  const active = new Set([...history.active].filter(([profile, names]) => others(names, profile).length > 0).map(([profile]) => profile));
+  const queued = new Set([...history.queued].filter(([profile, names]) => others(names, profile).length > 0).map(([profile]) => profile));
+  let running = 0;
+  for (const [profile, names] of history.active) {
+    const waiting = history.queued.get(profile) ?? [];
+    running += others(names, profile).filter((n) => !waiting.includes(n)).length;
+  }
   const due = dueProfiles(config, {
     ...(trigger.kind === "schedule" ? { scheduleName: trigger.schedule } : { requested: trigger.request }),
     lastSuccess: history.lastSuccess,
     active,
+    queued,
+    running,
     now,
   });
   const force = trigger.kind === "manual" && trigger.request.force === true;
-  const runs = due.run.map(({ profile, repositories }): PlannedRun => {
+  const planned = (profile: DueRun["profile"], repositories: string[], status: RunStatus): PlannedRun => {
     const name = runName(profile.name, at);
     return {
       name,
@@ -86,17 +97,57 @@ export function planRuns(config: DueConfig, input: PlanInput): PlanDecision {
         ...(force ? { force } : {}),
         repositories,
       },
-      status: {
-        phase: "Pending",
-        startedAt: now.toISOString(),
-        deadline: new Date(now.getTime() + config.settings.timeouts.snapshotReadyMs).toISOString(),
-        message: `planned (${triggerLabel(trigger)})`,
-      },
+      status,
     };
-  });
+  };
+  const runs = due.run.map(({ profile, repositories }) => planned(profile, repositories, startStatus(config, now, `planned (${triggerLabel(trigger)})`)));
+  const limit = config.settings.concurrency;
+  const queue = due.queue.map(({ profile, repositories }) =>
+    planned(profile, repositories, {
+      phase: "Queued",
+      queuedAt: now.toISOString(),
+      message: `queued (${triggerLabel(trigger)}): ${limit} run(s) already hold the concurrency limit; starts when one ends`,
+    }),
+  );
   const skippedNames = new Set(due.skipped.map((s) => s.profile));
   const invalid = config.invalid.filter((i) => skippedNames.has(i.profile));
-  return { runs, skipped: due.skipped, invalid, errors: due.errors };
+  return { runs, queued: queue, skipped: due.skipped, invalid, errors: due.errors };
+}
+
+/** The status of a run that starts now (planned directly, or taken from the queue). */
+export function startStatus(config: Pick<DueConfig, "settings">, now: Date, message: string): RunStatus {
+  return {
+    phase: "Pending",
+    startedAt: now.toISOString(),
+    deadline: new Date(now.getTime() + config.settings.timeouts.snapshotReadyMs).toISOString(),
+    message,
+  };
+}
+
+/**
+ * Queued runs that may start now, oldest first: as many as the concurrency limit leaves free, never one of a
+ * profile that has a run under way. Runs whose status cannot be read hold a slot (never guess they ended).
+ */
+export function promotions(runs: readonly BackupRun[], concurrency: number): BackupRun[] {
+  const live = runs.filter((r) => {
+    const status = parseStatus(r);
+    return !status || !isFinal(status.phase);
+  });
+  const waiting = live.filter((r) => parseStatus(r)?.phase === "Queued");
+  const running = live.filter((r) => !waiting.includes(r));
+  const busy = new Set(running.map((r) => profileOf(r)));
+  const queuedAt = (r: BackupRun): string => parseStatus(r)?.queuedAt ?? r.metadata.creationTimestamp ?? "";
+  let free = concurrency - running.length;
+  const out: BackupRun[] = [];
+  for (const run of [...waiting].sort((a, b) => queuedAt(a).localeCompare(queuedAt(b)) || a.metadata.name.localeCompare(b.metadata.name))) {
+    if (free <= 0) break;
+    const profile = profileOf(run);
+    if (busy.has(profile)) continue;
+    busy.add(profile);
+    out.push(run);
+    free--;
+  }
+  return out;
 }
 
 export interface Notice {
@@ -120,8 +171,13 @@ export function notices(decision: PlanDecision, trigger: Trigger, configErrors: 
   }
   for (const e of decision.errors) out.push({ type: "Warning", reason: "InvalidRequest", message: `${what}: ${e}` });
   const planned = decision.runs.map((r) => r.name);
+  const queued = decision.queued.map((r) => r.name);
   const skipped = decision.skipped.filter((s) => s.reason !== "unknown profile" && !invalidProfiles.includes(s.profile)).map((s) => `${s.profile} (${s.reason})`);
-  const parts = [planned.length ? `planned ${planned.join(", ")}` : "planned nothing", ...(skipped.length ? [`skipped ${skipped.join("; ")}`] : [])];
-  out.push({ type: "Normal", reason: planned.length ? "Planned" : "NothingDue", message: `${what}: ${parts.join("; ")}` });
+  const parts = [
+    planned.length ? `planned ${planned.join(", ")}` : "planned nothing",
+    ...(queued.length ? [`queued ${queued.join(", ")} (concurrency limit reached; they start as runs end)`] : []),
+    ...(skipped.length ? [`skipped ${skipped.join("; ")}`] : []),
+  ];
+  out.push({ type: "Normal", reason: planned.length || queued.length ? "Planned" : "NothingDue", message: `${what}: ${parts.join("; ")}` });
   return out;
 }

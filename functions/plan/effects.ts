@@ -3,7 +3,8 @@
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { CONFIG_MAP_NAME, type InvalidProfile } from "../../shared/profiles/index.ts";
-import { parseStatus, RUN_API_VERSION, RUN_KIND, Steps, type BackupRun } from "../../shared/runs/run.ts";
+import { isConflict, isNotFound } from "../../shared/errors.ts";
+import { parseStatus, RUN_API_VERSION, RUN_KIND, runRef, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 import { patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import type { Notice, PlannedRun } from "./decide.ts";
 
@@ -17,9 +18,29 @@ export async function ensureRun(deps: FunctionDeps, planned: PlannedRun): Promis
     metadata: { name: planned.name, namespace: deps.namespace, labels: planned.labels },
     spec: planned.spec,
   });
-  // status is a subresource: create ignores it. A crash between the two writes leaves no startedAt: write it now.
-  if (parseStatus(object)?.startedAt) return { run: object, created };
+  // status is a subresource: create ignores it. A crash between the two writes leaves no status: write it now.
+  const status = parseStatus(object);
+  if (status?.startedAt || status?.queuedAt) return { run: object, created };
   return { run: await patchRunStatus(deps, planned.name, planned.status), created };
+}
+
+/**
+ * A queued run's turn: Queued → Pending, compare-and-set on its resourceVersion, so of two racing deliveries exactly
+ * one starts it. Undefined when another one did (or it is no longer queued).
+ */
+export async function startRun(deps: FunctionDeps, run: BackupRun, status: RunStatus): Promise<BackupRun | undefined> {
+  if (parseStatus(run)?.phase !== "Queued") return undefined;
+  try {
+    const started = (await deps.kube.patchStatus(runRef(deps.namespace, run.metadata.name), status as Record<string, unknown>, {
+      ...(run.metadata.resourceVersion ? { resourceVersion: run.metadata.resourceVersion } : {}),
+    })) as unknown as BackupRun;
+    await recordRunEvent(deps, started, "Normal", "Dequeued", `a slot is free: starting (queued since ${parseStatus(run)?.queuedAt ?? "?"})`);
+    runLog(deps.log, started).info({ queuedAt: parseStatus(run)?.queuedAt }, "queued run started");
+    return started;
+  } catch (err) {
+    if (isConflict(err) || isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -54,7 +54,7 @@ describe("knative/ manifests in the sandbox", () => {
 
   it.each<[string, Record<string, string>, string[]]>([
     ["schedule tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-schedule-daily") }, ["backup/rafdir-plan"]],
-    ["janitor tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-janitor") }, ["backup/rafdir-cleanup", "backup/rafdir-restore"]],
+    ["janitor tick", { type: PING_TYPE, source: pingSourceUri("backup", "rafdir-janitor") }, ["backup/rafdir-cleanup", "backup/rafdir-plan", "backup/rafdir-restore"]],
     ["foreign ping", { type: PING_TYPE, source: pingSourceUri("other", "rafdir-schedule-daily") }, []],
     ["backup.requested", { type: "io.rafdir.backup.requested", source: "/cli" }, ["backup/rafdir-plan"]],
     ["backup.planned", { type: "io.rafdir.backup.planned", source: "/rafdir/plan" }, ["backup/rafdir-snapshot"]],
@@ -62,7 +62,9 @@ describe("knative/ manifests in the sandbox", () => {
     ["pvc.bound", { type: "io.rafdir.pvc.bound", source: "/rafdir/snapshot" }, ["backup/rafdir-run-restic"]],
     ["pod.finished", { type: "io.rafdir.pod.finished", source: "/rafdir/run-restic" }, ["backup/rafdir-cleanup"]],
     ["restore.requested", { type: "io.rafdir.restore.requested", source: "/cli" }, ["backup/rafdir-restore"]],
-    ["backup.succeeded is terminal", { type: "io.rafdir.backup.succeeded", source: "/rafdir/cleanup" }, []],
+    ["backup.succeeded (a free slot for a queued run)", { type: "io.rafdir.backup.succeeded", source: "/rafdir/cleanup" }, ["backup/rafdir-plan"]],
+    ["backup.failed (a free slot for a queued run)", { type: "io.rafdir.backup.failed", source: "/rafdir/cleanup" }, ["backup/rafdir-plan"]],
+    ["restore.succeeded is terminal", { type: "io.rafdir.restore.succeeded", source: "/rafdir/restore" }, []],
     ["pod add", { type: "dev.knative.apiserver.resource.add", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],
     ["pod update", { type: "dev.knative.apiserver.resource.update", source: "https://k", kind: "Pod" }, ["backup/rafdir-restore", "backup/rafdir-run-restic"]],
     ["pod delete", { type: "dev.knative.apiserver.resource.delete", source: "https://k", kind: "Pod" }, ["backup/rafdir-run-restic"]],

@@ -91,19 +91,26 @@ describe("dueProfiles", () => {
   });
 
   it("given an unknown schedule, runs nothing and reports it", () => {
-    expect(dueProfiles(config, input({ scheduleName: "weekly" }))).toEqual({ run: [], skipped: [], errors: [`unknown schedule "weekly"`] });
+    expect(dueProfiles(config, input({ scheduleName: "weekly" }))).toEqual({ run: [], queue: [], skipped: [], errors: [`unknown schedule "weekly"`] });
   });
 
-  it("given a concurrency limit of 2 with one run active, runs one and lets the rest wait", () => {
+  it("given a concurrency limit of 2 with one run active, runs one and queues the rest", () => {
     const d = dueProfiles({ ...config, settings: { ...config.settings, concurrency: 2 } }, input({ scheduleName: "daily", active: new Set(["db"]) }));
     expect(runNames(d)).toEqual(["web"]);
+    expect(d.queue.map((r) => r.profile.name)).toEqual(["wiki", "often"]);
     expect(d.skipped).toEqual([
       { profile: "db", reason: "still active: the previous run of this profile has not finished" },
       { profile: "old", reason: "disabled (a request that names the profile runs it anyway)" },
-      { profile: "wiki", reason: "waiting: concurrency limit 2" },
-      { profile: "often", reason: "waiting: concurrency limit 2" },
       { profile: "broken", reason: expect.stringContaining("invalid configuration") },
     ]);
+  });
+
+  it("given queued runs, they take no slot and their profiles are not queued twice", () => {
+    const limited = { ...config, settings: { ...config.settings, concurrency: 1 } };
+    const d = dueProfiles(limited, input({ scheduleName: "daily", active: new Set(["db", "wiki"]), queued: new Set(["db", "wiki"]), running: 0 }));
+    expect(runNames(d)).toEqual(["web"]);
+    expect(d.queue.map((r) => r.profile.name)).toEqual(["often"]);
+    expect(d.skipped.filter((s) => s.reason.startsWith("already queued")).map((s) => s.profile)).toEqual(["db", "wiki"]);
   });
 
   it("given no schedule and no request (a manual 'back up everything'), considers every profile", () => {

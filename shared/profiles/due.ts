@@ -1,6 +1,6 @@
 // dueProfiles: which profiles a schedule tick or a backup request runs now, and why each other one does not.
 // pepr-style: an ordered list of pure adjudicators, each returning a readable skip reason or "" to let it through;
-// the concurrency limit is applied last, to whatever got through, in order.
+// the concurrency limit is applied last, to whatever got through, in order: what finds no free slot is queued.
 import { formatDuration } from "./duration.ts";
 import type { InvalidProfile, Profile, RafdirConfig } from "./types.ts";
 
@@ -19,8 +19,12 @@ export interface DueInput {
   requested?: DueRequest;
   /** Profile name → end of its last successful run (from the BackupRuns). */
   lastSuccess: ReadonlyMap<string, Date>;
-  /** Profiles with a run in progress; they also count against the concurrency limit. */
+  /** Profiles with a run that is not final (a queued one included): never a second run. */
   active: ReadonlySet<string>;
+  /** Of those, the profiles whose run waits for a free slot (phase Queued). */
+  queued?: ReadonlySet<string>;
+  /** Runs holding a slot under the concurrency limit (not final, not queued); default: active.size. */
+  running?: number;
   now: Date;
 }
 
@@ -37,6 +41,8 @@ export interface DueSkip {
 
 export interface DueDecision {
   run: DueRun[];
+  /** Due, but the concurrency limit leaves no slot: queued, to start when a run ends. */
+  queue: DueRun[];
   skipped: DueSkip[];
   /** Problems with the request itself (an unknown schedule or repository); profiles are unaffected. */
   errors: string[];
@@ -77,7 +83,10 @@ const noRepository: Adjudicator = (c, ctx) => {
   return `no repository to back up into: requested ${asked.join(", ") || "none"}, the profile uses ${c.profile.repositories.join(", ") || "none"}`;
 };
 
-const stillActive: Adjudicator = (c, ctx) => (ctx.input.active.has(c.name) ? "still active: the previous run of this profile has not finished" : "");
+const stillActive: Adjudicator = (c, ctx) => {
+  if (ctx.input.queued?.has(c.name)) return "already queued: its run waits for a free slot";
+  return ctx.input.active.has(c.name) ? "still active: the previous run of this profile has not finished" : "";
+};
 
 const recentSuccess: Adjudicator = (c, ctx) => {
   const last = ctx.input.lastSuccess.get(c.name);
@@ -102,20 +111,21 @@ export function dueProfiles(config: DueConfig, input: DueInput): DueDecision {
   const ctx: Context = { input, ...(requestedRepositories ? { requestedRepositories } : {}) };
   const named = new Set(input.requested?.profiles ?? []);
   const run: DueRun[] = [];
+  const queue: DueRun[] = [];
   const skipped: DueSkip[] = [];
-  let slots = Math.max(0, config.settings.concurrency - input.active.size);
+  let slots = Math.max(0, config.settings.concurrency - (input.running ?? input.active.size));
 
   for (const name of names) {
     const c = candidate(config, name, named.has(name), requestedRepositories);
     const reason = ADJUDICATORS.map((a) => a(c, ctx)).find((r) => r !== "");
     if (reason) skipped.push({ profile: name, reason });
-    else if (slots <= 0) skipped.push({ profile: name, reason: `waiting: concurrency limit ${config.settings.concurrency}` });
+    else if (c.profile && slots <= 0) queue.push({ profile: c.profile, repositories: c.repositories });
     else if (c.profile) {
       slots--;
       run.push({ profile: c.profile, repositories: c.repositories });
     }
   }
-  return { run, skipped, errors };
+  return { run, queue, skipped, errors };
 }
 
 /** Requested profiles, else the schedule's, else every profile (valid or not, so invalid ones show up as skipped). */

@@ -5,8 +5,10 @@ import { isFinal, Labels, parseStatus, type BackupRun } from "./run.ts";
 export interface RunHistory {
   /** Profile → finishedAt of its newest Succeeded run. */
   lastSuccess: Map<string, Date>;
-  /** Profile → names of its runs that are not final yet, oldest first. */
+  /** Profile → names of its runs that are not final yet (queued ones included), oldest first. */
   active: Map<string, string[]>;
+  /** Profile → names of its runs waiting for a free slot (phase Queued), oldest first. */
+  queued: Map<string, string[]>;
 }
 
 /** The profile of a run: spec.profile, else its rafdir.io/profile label. */
@@ -17,6 +19,7 @@ export function profileOf(run: Pick<BackupRun, "spec" | "metadata">): string | u
 export function runHistory(runs: readonly BackupRun[]): RunHistory {
   const lastSuccess = new Map<string, Date>();
   const active = new Map<string, string[]>();
+  const queued = new Map<string, string[]>();
   for (const run of [...runs].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const profile = profileOf(run);
     if (!profile) continue;
@@ -24,6 +27,7 @@ export function runHistory(runs: readonly BackupRun[]): RunHistory {
     // An unreadable status is not proof of an end: count the run as active rather than start a second one.
     if (!status || !isFinal(status.phase)) {
       active.set(profile, [...(active.get(profile) ?? []), run.metadata.name]);
+      if (status?.phase === "Queued") queued.set(profile, [...(queued.get(profile) ?? []), run.metadata.name]);
       continue;
     }
     if (status.phase !== "Succeeded") continue;
@@ -32,5 +36,5 @@ export function runHistory(runs: readonly BackupRun[]): RunHistory {
     const known = lastSuccess.get(profile);
     if (!known || finished > known) lastSuccess.set(profile, finished);
   }
-  return { lastSuccess, active };
+  return { lastSuccess, active, queued };
 }

@@ -29,7 +29,8 @@ export function objectName(run: string, n?: number): string {
   return n === undefined ? `rafdir-${run}` : `rafdir-${run}-${n}`;
 }
 
-export const Phases = ["Pending", "Snapshotting", "Copying", "BackingUp", "CleaningUp", "Succeeded", "Failed"] as const;
+/** Queued: planned, waiting for a free slot under settings.concurrency (plan starts it when a run ends). */
+export const Phases = ["Queued", "Pending", "Snapshotting", "Copying", "BackingUp", "CleaningUp", "Succeeded", "Failed"] as const;
 export type Phase = (typeof Phases)[number];
 export const isFinal = (p: Phase | undefined): boolean => p === "Succeeded" || p === "Failed";
 
@@ -110,6 +111,8 @@ export type RunVolume = z.infer<typeof RunVolume>;
 export const RunStatus = z.object({
   phase: z.enum(Phases),
   message: z.string().optional(),
+  /** When plan queued the run (phase Queued: the concurrency limit was reached). */
+  queuedAt: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   /** When the current step must be done by; the janitor aborts the run after it. */

@@ -1,7 +1,9 @@
 // Acceptance (issue 4), manual requests: io.rafdir.backup.requested for one profile runs only that profile; a second
 // request while its run is still active starts no duplicate; a recent success is skipped (visibly: plan's Event on
-// rafdir-config says why) unless the request forces it.
+// rafdir-config says why) unless the request forces it. Over the concurrency limit a profile is queued, never
+// dropped: it runs when a slot frees up.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Obj } from "../../shared/kube/port.ts";
 import { waitFor } from "../support/sandbox.ts";
 import { appReady, expectSucceeded } from "./assertions.ts";
 import { startPipeline, type KubeEvent, type Pipeline } from "./harness.ts";
@@ -136,5 +138,26 @@ describe("manual requests", () => {
     expect(run.metadata.name).not.toBe(done?.metadata.name);
     expect(run.spec.force).toBe(true);
     expect((await p.runs("alpha")).length).toBe(2);
+  });
+
+  it("over the concurrency limit, the profiles that find no slot are queued and run one after the other", async () => {
+    const cm = await p.kube.get<{ data?: Record<string, string> } & Obj>({ apiVersion: "v1", kind: "ConfigMap", name: "rafdir-config", namespace: "backup" });
+    const settings = cm?.data?.["settings"] ?? "";
+    const queue = { q1: { ...dump("sleep 2; echo q1-$(cat /tmp/state)"), host: "q1.example" }, q2: { ...dump("echo q2-$(cat /tmp/state)"), host: "q2.example" }, q3: { ...dump("echo q3-$(cat /tmp/state)"), host: "q3.example" } };
+    await p.setProfiles({ ...PROFILES, ...queue }, { settings: `${settings}\nconcurrency: 1\n` });
+    try {
+      const since = new Date();
+      await p.request({ profiles: ["q1", "q2", "q3"], force: true });
+      const queued = await notice(since, "queued");
+      expect(queued.message).toMatch(/planned q1-\d+; queued q2-\d+, q3-\d+ \(concurrency limit reached/);
+      const runs = await Promise.all(["q1", "q2", "q3"].map((name) => p.finished(name, since, 90_000)));
+      for (const run of runs) await expectSucceeded(p, run);
+      // one at a time, in the order they were queued
+      const [a, b, c] = runs.map((r) => ({ start: Date.parse(r.status.startedAt ?? ""), end: Date.parse(r.status.finishedAt ?? "") }));
+      expect(a && b && c && a.end <= b.start && b.end <= c.start).toBe(true);
+      for (const name of ["q1", "q2", "q3"]) expect((await p.dump(`${name}.example`, name, "/state.txt")).toString()).toBe(`${name}-state-1\n`);
+    } finally {
+      await p.setProfiles(PROFILES, { settings });
+    }
   });
 });
