@@ -8,7 +8,7 @@ import { runLabels } from "../../shared/runs/run.ts";
 import { RESTORED_FROM, restoreObjects, type RestoreSpec } from "../../shared/runs/restore-run.ts";
 import { COPY_FROM, COPY_TO, RESTORE_TARGET, type InspectJob, type RestoreJob } from "../../runner/restore-job.ts";
 import { RUNNER_CONTAINER } from "../common/pod-result.ts";
-import { CACHE_DIR, CONFIG_KEY, repositoryEnv, RUN_DIR, RUNNER_COMMAND } from "../run-restic/pod.ts";
+import { CACHE_DIR, CONFIG_KEY, repositoryEnv, RUN_AS_ROOT, RUN_DIR, RUNNER_COMMAND } from "../run-restic/pod.ts";
 
 export const INSPECT_KEY = "inspect.json";
 export const RESTORE_KEY = "restore.json";
@@ -22,9 +22,6 @@ export interface RestoreIdent {
 }
 
 const labels = (id: RestoreIdent): Record<string, string> => runLabels(id.run, id.profile);
-
-/** restic and the copy set each file's owner only as root: a restored database must get its files back as its user. */
-const AS_ROOT = { runAsUser: 0, runAsGroup: 0 };
 
 export function restoreConfigMap(id: RestoreIdent, yaml: string, inspect: InspectJob): Obj {
   return {
@@ -95,7 +92,7 @@ function runnerPod(id: RestoreIdent, input: RunnerPodInput): Obj {
           image: settings.image,
           command: [RUNNER_COMMAND],
           ...repositoryEnv(settings, `${RUN_DIR}/${input.jobKey}`),
-          securityContext: AS_ROOT,
+          securityContext: RUN_AS_ROOT,
           volumeMounts: mounts,
           terminationMessagePolicy: "FallbackToLogsOnError",
         },
@@ -157,7 +154,7 @@ export function copyPod(id: RestoreIdent, spec: RestoreSpec, image: string, time
           name: RUNNER_CONTAINER,
           image,
           command: [RUNNER_COMMAND, "copy", COPY_FROM, COPY_TO],
-          securityContext: AS_ROOT,
+          securityContext: RUN_AS_ROOT,
           volumeMounts: [
             { name: "from", mountPath: COPY_FROM, readOnly: true },
             { name: "to", mountPath: COPY_TO },

@@ -34,7 +34,7 @@ describe("the backup pod", () => {
       { kind: "hostPath" as const, source: "/data", hostPath: "/data", mountPath: "/data" },
     ];
     const pod = backupPod(id, { settings, volumes: [], direct, node: "node-2", timeoutMs: 90_500, stdinPath: "/srv/a/db.sql" });
-    const spec = pod["spec"] as { nodeName?: string; activeDeadlineSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[]; env: unknown[]; envFrom: unknown[]; command: string[] }> };
+    const spec = pod["spec"] as { nodeName?: string; activeDeadlineSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[]; env: unknown[]; envFrom: unknown[]; command: string[]; securityContext: unknown }> };
     expect(spec.nodeName).toBe("node-2");
     expect(spec.activeDeadlineSeconds).toBe(91);
     expect(spec.volumes).toContainEqual({ name: "rafdir-direct-0", nfs: { server: "nas", path: "/exports/a" } });
@@ -43,6 +43,7 @@ describe("the backup pod", () => {
     expect(c?.volumeMounts).toContainEqual({ name: "rafdir-direct-0", mountPath: "/srv/a", readOnly: false });
     expect(c?.volumeMounts).toContainEqual({ name: "rafdir-direct-1", mountPath: "/data", readOnly: true });
     expect(c?.command).toEqual(["rafdir-runner"]);
+    expect(c?.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, runAsNonRoot: false }); // reads files of every owner
     expect(c?.env).toContainEqual({ name: "RESTIC_PASSWORD", valueFrom: { secretKeyRef: { name: "rafdir", key: "restic-repo-password" } } });
     expect(c?.envFrom).toEqual([{ secretRef: { name: "s3-creds" } }]);
     expect(pod.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "rafdir", "rafdir.io/run": "db-1", "rafdir.io/profile": "db" });
