@@ -2,7 +2,8 @@
 // for contents, and by the names recorded on the run), then delete it stage by stage in the safe order
 // (teardown-plan.ts). A stage that must be gone before the next one starts is waited for briefly; if it is still
 // there (a Terminating pod, a PVC held by one) the teardown stops with a TransientError (503, retried in a second)
-// rather than racing ahead. Every delete is idempotent: "not found" is success.
+// rather than racing ahead. Every delete is idempotent: "not found" is success. A backup PVC's volume is always
+// deleted with it, whatever its StorageClass's reclaim policy.
 import { TransientError } from "../../shared/errors.ts";
 import type { Obj, Ref } from "../../shared/kube/port.ts";
 import { Labels, MANAGED_BY, parseStatus, type BackupRun } from "../../shared/runs/run.ts";
@@ -81,6 +82,7 @@ export async function tearDown(deps: FunctionDeps, objects: TeardownObjects, opt
     deps.log.warn({ content: ref.name }, "copy content shares its handle with another Delete content: making it Retain before deleting it");
     await deps.kube.patch(ref, { spec: { deletionPolicy: "Retain" } });
   }
+  await volumesGoWithTheirClaims(deps, objects.pvcs);
   const deleted: string[] = [];
   for (const stage of plan.stages) {
     for (const ref of stage.objects) if (await deps.kube.remove(ref)) deleted.push(describeRef(ref));
@@ -94,6 +96,24 @@ export async function tearDown(deps: FunctionDeps, objects: TeardownObjects, opt
   }
   if (deleted.length) deps.log.info({ deleted }, "teardown: deleted");
   return deleted;
+}
+
+/**
+ * A backup PVC's volume is the run's to discard: with a Retain StorageClass (common for databases) deleting the PVC
+ * would leave a Released PV and its full-size backend volume behind on every run. Only a dynamically provisioned PV
+ * bound to exactly that claim (its uid) is switched to Delete.
+ */
+async function volumesGoWithTheirClaims(deps: FunctionDeps, pvcs: readonly Obj[]): Promise<void> {
+  for (const pvc of pvcs) {
+    const volumeName = (pvc["spec"] as { volumeName?: string } | undefined)?.volumeName;
+    if (!volumeName) continue;
+    const pv = await deps.kube.get({ apiVersion: "v1", kind: "PersistentVolume", name: volumeName });
+    const spec = pv?.["spec"] as { persistentVolumeReclaimPolicy?: string; claimRef?: { uid?: string } } | undefined;
+    if (!pv || !spec || spec.persistentVolumeReclaimPolicy === "Delete" || spec.claimRef?.uid !== pvc.metadata.uid) continue;
+    if (!pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"]) continue;
+    deps.log.info({ pv: volumeName, pvc: pvc.metadata.name, was: spec.persistentVolumeReclaimPolicy }, "teardown: the backup PVC's volume is deleted with it");
+    await deps.kube.patch({ apiVersion: "v1", kind: "PersistentVolume", name: volumeName }, { spec: { persistentVolumeReclaimPolicy: "Delete" } });
+  }
 }
 
 async function waitGone(deps: FunctionDeps, refs: readonly Ref[], waitMs: number, pollMs: number): Promise<Ref[]> {

@@ -6,6 +6,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appReady, expectSnapshot, expectSucceeded, restoredSums } from "./assertions.ts";
+import type { Obj } from "../../shared/kube/port.ts";
+import { waitFor } from "../support/sandbox.ts";
 import { startPipeline, type Pipeline } from "./harness.ts";
 
 const sha = (s: string | Buffer): string => createHash("sha256").update(s).digest("hex");
@@ -169,6 +171,25 @@ describe("folders, NFS and commands", () => {
     expect(run.status.volumes).toEqual([expect.objectContaining({ sourcePvc: "files-logs", snapshotClass: "sandbox-snapshots", storageClass: "standard-wffc" })]);
     expect(await restoredSums(p, "files-wffc", "files-wffc", "/logs")).toEqual(logs);
     await expectSnapshot(p, "files-wffc", "files-wffc", ["/logs"]);
+  });
+
+  it("a Retain storage-class: the backup PVC's volume is deleted with it, no Released PV is left", async () => {
+    await p.apply(
+      "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: keep}\nprovisioner: csi.sandbox.rafdir.io\nreclaimPolicy: Retain\nvolumeBindingMode: Immediate\n",
+    );
+    const logs = await p.podSums("fold", "app=files", "/logs");
+    await p.setProfiles({ "files-keep": { namespace: "fold", deployment: "files", folders: ["/logs"], "storage-class": "keep" } });
+    const since = new Date();
+    await p.request({ profiles: ["files-keep"], force: true });
+    const run = await p.finished("files-keep", since);
+    await expectSucceeded(p, run);
+    expect(run.status.volumes).toEqual([expect.objectContaining({ storageClass: "keep" })]);
+    const backupPvc = run.status.volumes?.[0]?.backupPvc;
+    await waitFor("the backup PVC's volume gone", async () => {
+      const left = (await p.kube.list<Obj & { spec?: { claimRef?: { name?: string } } }>("v1", "PersistentVolume")).filter((pv) => pv.spec?.claimRef?.name === backupPvc);
+      return left.length === 0 ? true : undefined;
+    });
+    expect(await restoredSums(p, "files-keep", "files-keep", "/logs")).toEqual(logs);
   });
 
   it("an NFS pod volume is backed up directly (no snapshot of it) next to a snapshotted PVC", async () => {
