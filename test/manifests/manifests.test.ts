@@ -301,10 +301,10 @@ describe("routing agrees with the event catalog (shared/events.ts)", () => {
     expect(receivers(ce(type, `/rafdir/${producer}`, { rafdirrun: "run1", rafdirprofile: "app" }))).toEqual(consumersOf(type));
   });
 
-  it("schedule ticks reach plan, janitor ticks reach cleanup and restore, other pings reach nobody", () => {
+  it("schedule ticks reach plan, janitor ticks reach cleanup, plan and restore, other pings reach nobody", () => {
     const ping = (ns: string, name: string): EventAttributes => ce(EventTypes.ping, `/apis/v1/namespaces/${ns}/pingsources/${name}`);
     for (const p of ofKind("PingSource")) {
-      const expected = p.metadata.name === "rafdir-janitor" ? [serviceName("cleanup"), serviceName("restore")] : [serviceName("plan")];
+      const expected = p.metadata.name === "rafdir-janitor" ? [serviceName("cleanup"), serviceName("plan"), serviceName("restore")] : [serviceName("plan")];
       expect(receivers(ping(NAMESPACE, p.metadata.name)), p.metadata.name).toEqual(expected);
     }
     expect(receivers(ping(NAMESPACE, "rafdir-schedule-weekly"))).toEqual([serviceName("plan")]);
