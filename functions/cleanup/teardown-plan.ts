@@ -46,7 +46,7 @@ interface SnapshotSourceLike {
 export const refOf = (o: Obj): Ref => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
 export const describeRef = (r: Ref): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
 export const handleOf = (c: Obj): string | undefined => (c as ContentLike).status?.snapshotHandle ?? (c as ContentLike).spec?.source?.snapshotHandle;
-const isSourceSnapshot = (s: Obj): boolean => !!(s as SnapshotSourceLike).spec?.source?.persistentVolumeClaimName;
+export const isSourceSnapshot = (s: Obj): boolean => !!(s as SnapshotSourceLike).spec?.source?.persistentVolumeClaimName;
 
 /**
  * The stages of a teardown. `allContents` is every content in the cluster (to see whether a Delete copy shares its

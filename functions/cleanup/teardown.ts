@@ -3,12 +3,13 @@
 // (teardown-plan.ts). A stage that must be gone before the next one starts is waited for briefly; if it is still
 // there (a Terminating pod, a PVC held by one) the teardown stops with a TransientError (503, retried in a second)
 // rather than racing ahead. Every delete is idempotent: "not found" is success. A backup PVC's volume is always
-// deleted with it, whatever its StorageClass's reclaim policy.
+// deleted with it, whatever its StorageClass's reclaim policy, and so is a source snapshot's content whatever its
+// VolumeSnapshotClass's deletion policy.
 import { TransientError } from "../../shared/errors.ts";
 import type { Obj, Ref } from "../../shared/kube/port.ts";
 import { Labels, MANAGED_BY, parseStatus, type BackupRun } from "../../shared/runs/run.ts";
 import type { FunctionDeps } from "../common/index.ts";
-import { describeRef, needsAllContents, SNAPSHOT_API, teardownPlan, uniqueObjects, type TeardownObjects } from "./teardown-plan.ts";
+import { describeRef, handleOf, isSourceSnapshot, needsAllContents, SNAPSHOT_API, teardownPlan, uniqueObjects, type TeardownObjects } from "./teardown-plan.ts";
 
 export interface TeardownOptions {
   /** How long one stage may take to disappear before the teardown answers "later" (default 5 s). */
@@ -85,6 +86,7 @@ export async function tearDown(deps: FunctionDeps, objects: TeardownObjects, opt
   await volumesGoWithTheirClaims(deps, objects.pvcs);
   const deleted: string[] = [];
   for (const stage of plan.stages) {
+    if (stage.name === "sourceSnapshots") await contentsGoWithTheirSnapshots(deps, objects.snapshots.filter(isSourceSnapshot));
     for (const ref of stage.objects) if (await deps.kube.remove(ref)) deleted.push(describeRef(ref));
     if (!stage.wait) continue;
     const left = await waitGone(deps, stage.objects, stageWaitMs, pollMs);
@@ -113,6 +115,26 @@ async function volumesGoWithTheirClaims(deps: FunctionDeps, pvcs: readonly Obj[]
     if (!pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"]) continue;
     deps.log.info({ pv: volumeName, pvc: pvc.metadata.name, was: spec.persistentVolumeReclaimPolicy }, "teardown: the backup PVC's volume is deleted with it");
     await deps.kube.patch({ apiVersion: "v1", kind: "PersistentVolume", name: volumeName }, { spec: { persistentVolumeReclaimPolicy: "Delete" } });
+  }
+}
+
+/**
+ * A source snapshot taken with a Retain VolumeSnapshotClass leaves its content and the backend snapshot behind when
+ * it is deleted. By this stage the run's copy contents are gone; a content created for exactly this snapshot (its
+ * uid) that no other content shares a handle with is switched to Delete, so the backend snapshot goes with it.
+ */
+async function contentsGoWithTheirSnapshots(deps: FunctionDeps, sourceSnapshots: readonly Obj[]): Promise<void> {
+  if (sourceSnapshots.length === 0) return;
+  const all = await deps.kube.list(KINDS.content.apiVersion, KINDS.content.kind);
+  for (const snapshot of sourceSnapshots) {
+    const bound = (snapshot["status"] as { boundVolumeSnapshotContentName?: string } | undefined)?.boundVolumeSnapshotContentName;
+    const content = all.find((c) => c.metadata.name === bound);
+    const spec = content?.["spec"] as { deletionPolicy?: string; volumeSnapshotRef?: { uid?: string }; source?: { volumeHandle?: string } } | undefined;
+    if (!content || !spec || spec.deletionPolicy === "Delete" || !spec.source?.volumeHandle || spec.volumeSnapshotRef?.uid !== snapshot.metadata.uid) continue;
+    const handle = handleOf(content);
+    if (handle === undefined || all.some((c) => c.metadata.name !== content.metadata.name && handleOf(c) === handle)) continue;
+    deps.log.info({ content: content.metadata.name, snapshot: snapshot.metadata.name }, "teardown: the source snapshot's content is deleted with it");
+    await deps.kube.patch({ apiVersion: KINDS.content.apiVersion, kind: KINDS.content.kind, name: content.metadata.name }, { spec: { deletionPolicy: "Delete" } });
   }
 }
 

@@ -2,7 +2,7 @@
 // one mount), an NFS pod volume (backed up directly, no snapshot), and command-before / command-after in a named
 // container — each restored and compared with the source at snapshot time.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appReady, expectSnapshot, expectSucceeded, restoredSums } from "./assertions.ts";
@@ -190,6 +190,27 @@ describe("folders, NFS and commands", () => {
       return left.length === 0 ? true : undefined;
     });
     expect(await restoredSums(p, "files-keep", "files-keep", "/logs")).toEqual(logs);
+  });
+
+  it("a Retain snapshot-class: the source snapshot's content and backend snapshot are deleted with it", async () => {
+    await p.apply(
+      "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshotClass\nmetadata: {name: keep-snapshots}\ndriver: csi.sandbox.rafdir.io\ndeletionPolicy: Retain\n",
+    );
+    const snapshotsDir = join(p.dataDir, "snapshots");
+    const backendBefore = readdirSync(snapshotsDir).sort();
+    const logs = await p.podSums("fold", "app=files", "/logs");
+    await p.setProfiles({ "files-keep-snap": { namespace: "fold", deployment: "files", folders: ["/logs"], "snapshot-class": "keep-snapshots" } });
+    const since = new Date();
+    await p.request({ profiles: ["files-keep-snap"], force: true });
+    const run = await p.finished("files-keep-snap", since);
+    await expectSucceeded(p, run);
+    expect(run.status.volumes).toEqual([expect.objectContaining({ snapshotClass: "keep-snapshots" })]);
+    const source = run.status.volumes?.[0]?.sourceSnapshot;
+    await waitFor("no content of the source snapshot, and no backend snapshot left", async () => {
+      const contents = await p.kube.list<Obj & { spec?: { volumeSnapshotRef?: { name?: string } } }>("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent");
+      return !contents.some((c) => c.spec?.volumeSnapshotRef?.name === source) && readdirSync(snapshotsDir).sort().join() === backendBefore.join() ? true : undefined;
+    });
+    expect(await restoredSums(p, "files-keep-snap", "files-keep-snap", "/logs")).toEqual(logs);
   });
 
   it("an NFS pod volume is backed up directly (no snapshot of it) next to a snapshotted PVC", async () => {
