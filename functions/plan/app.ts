@@ -2,15 +2,16 @@
 // profiles get one BackupRun each and one io.rafdir.backup.planned each (sent through the emitter: a reply carries
 // only one event), invalid profiles one io.rafdir.config.invalid per problem. Profiles over the concurrency limit get
 // a Queued run, started when a run ends (io.rafdir.backup.succeeded|failed) or at the janitor tick (a lost outcome
-// event). Always answers 202.
+// event). The janitor tick also re-sends io.rafdir.backup.planned for runs that stalled before their backup pod
+// (a lost event, a stopped app slow to stop). Always answers 202.
 import type { Express } from "express";
 import { createFunctionApp, type HandlerContext } from "../../shared/cloudevents/app.ts";
 import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes } from "../../shared/events.ts";
 import { Labels, parseStatus } from "../../shared/runs/run.ts";
 import { ConfigMissingError, listRuns, recordRunEvent, type AppOptions, type FunctionDeps } from "../common/index.ts";
-import { notices, planRuns, promotions, scheduleTrigger, startStatus, type Trigger } from "./decide.ts";
-import { announceRun, ensureRun, recordNotices, reportInvalid, startRun } from "./effects.ts";
+import { notices, planRuns, promotions, redrives, scheduleTrigger, startStatus, type Trigger } from "./decide.ts";
+import { announceRun, ensureRun, recordNotices, redriveRun, reportInvalid, startRun } from "./effects.ts";
 
 export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Express {
   return createFunctionApp({
@@ -21,7 +22,9 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
     handlers: {
       [EventTypes.ping]: async (event, ctx) => {
         if (event.data.janitor) {
-          await startQueued({ ...deps, log: ctx.log });
+          const d = { ...deps, log: ctx.log };
+          await startQueued(d);
+          for (const run of redrives(await listRuns(d, Labels.profile), d.now())) await redriveRun(d, run);
           return undefined;
         }
         const t = scheduleTrigger(event.data, event.source);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseRafdirConfig } from "../../shared/profiles/index.ts";
 import type { BackupRun, RunStatus } from "../../shared/runs/run.ts";
-import { notices, planRuns, runTime, scheduleTrigger, type PlanInput, type Trigger } from "./decide.ts";
+import { notices, planRuns, promotions, redrives, runTime, scheduleTrigger, type PlanInput, type Trigger } from "./decide.ts";
 
 const NOW = new Date("2026-11-26T02:00:00Z");
 
@@ -115,6 +115,36 @@ describe("planRuns", () => {
     const d = plan({ trigger: { kind: "schedule", schedule: "weekly" } });
     expect(d.runs).toEqual([]);
     expect(d.errors).toEqual(['unknown schedule "weekly"']);
+  });
+});
+
+describe("promotions", () => {
+  const queued = (name: string, profile: string, at: string) => run(name, profile, { phase: "Queued", queuedAt: at });
+  it.each<[string, BackupRun[], number, string[]]>([
+    ["a free slot: the oldest queued run", [queued("b-2", "b", "2026-11-26T02:00:02Z"), queued("a-1", "a", "2026-11-26T02:00:01Z")], 1, ["a-1"]],
+    ["no free slot", [run("c-1", "c", { phase: "BackingUp" }), queued("a-1", "a", "2026-11-26T02:00:01Z")], 1, []],
+    ["two free slots", [queued("a-1", "a", "t1"), queued("b-1", "b", "t2"), queued("c-1", "c", "t3")], 2, ["a-1", "b-1"]],
+    ["a final run holds no slot", [run("c-1", "c", { phase: "Failed" }), queued("a-1", "a", "t1")], 1, ["a-1"]],
+    ["an unreadable status holds a slot", [{ ...run("c-1", "c", {}), status: { phase: "Nonsense" } as unknown as RunStatus }, queued("a-1", "a", "t1")], 1, []],
+    ["never beside a run of the same profile", [run("a-0", "a", { phase: "Copying" }), queued("a-1", "a", "t1"), queued("b-1", "b", "t2")], 2, ["b-1"]],
+  ])("given %s, starts %j", (_what, runs, limit, want) => {
+    expect(promotions(runs, limit).map((r) => r.metadata.name)).toEqual(want);
+  });
+});
+
+describe("redrives", () => {
+  const at = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
+  it.each<[string, Partial<RunStatus>, boolean]>([
+    ["a Pending run with no progress for 40 s", { phase: "Pending", startedAt: at(40), steps: { planned: at(40) } }, true],
+    ["a Pending run that moved 10 s ago", { phase: "Pending", startedAt: at(40), steps: { planned: at(40), targetResolved: at(10) } }, false],
+    ["a run re-driven 10 s ago", { phase: "Snapshotting", startedAt: at(90), redrivenAt: at(10) }, false],
+    ["a Copying run stalled", { phase: "Copying", startedAt: at(300), steps: { pvcsReady: at(200) } }, true],
+    ["past its deadline (the cleanup janitor ends it)", { phase: "Copying", startedAt: at(300), deadline: at(1) }, false],
+    ["backing up (cleanup watches the pod)", { phase: "BackingUp", startedAt: at(300) }, false],
+    ["queued", { phase: "Queued", queuedAt: at(300) }, false],
+    ["aborted", { phase: "Snapshotting", startedAt: at(300), error: { step: "snapshot", reason: "X", message: "m" } }, false],
+  ])("given %s, re-drives it: %s", (_what, status, want) => {
+    expect(redrives([run("db-1", "db", status)], NOW).length === 1).toBe(want);
   });
 });
 

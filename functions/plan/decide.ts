@@ -150,6 +150,25 @@ export function promotions(runs: readonly BackupRun[], concurrency: number): Bac
   return out;
 }
 
+/** How long a run before its backup pod may go without progress before the janitor tick re-sends its planned event. */
+export const REDRIVE_AFTER_MS = 30_000;
+
+/**
+ * Runs that stalled before their backup pod exists (Pending, Snapshotting, Copying: an event was lost, or a stopped
+ * app's pods take long to go) and are still within their deadline: plan re-sends io.rafdir.backup.planned, and
+ * snapshot picks each up where it is (planned.ts `redrive`). Past the deadline, cleanup's janitor ends the run.
+ */
+export function redrives(runs: readonly BackupRun[], now: Date): BackupRun[] {
+  return runs.filter((run) => {
+    const status = parseStatus(run);
+    if (!status || status.error || !["Pending", "Snapshotting", "Copying"].includes(status.phase)) return false;
+    if (status.deadline && now.getTime() > Date.parse(status.deadline)) return false;
+    const times = [status.startedAt, status.redrivenAt, ...Object.values(status.steps ?? {})].map((t) => Date.parse(t ?? "")).filter((t) => !Number.isNaN(t));
+    const last = Math.max(...times);
+    return times.length > 0 && now.getTime() - last >= REDRIVE_AFTER_MS;
+  });
+}
+
 export interface Notice {
   type: "Normal" | "Warning";
   reason: string;

@@ -62,6 +62,18 @@ export async function announceRun(deps: FunctionDeps, run: BackupRun, created: b
   return true;
 }
 
+/** io.rafdir.backup.planned again for a stalled run (see decide.ts `redrives`), recorded as status.redrivenAt. */
+export async function redriveRun(deps: FunctionDeps, run: BackupRun): Promise<void> {
+  const now = deps.now();
+  const status = parseStatus(run);
+  const data = { run: run.metadata.name, profile: run.spec.profile };
+  await deps.emit(newEvent(EventTypes.backupPlanned, functionSource(deps.name), data, { id: `${run.metadata.name}-planned-${Math.floor(now.getTime() / 1000)}` }));
+  await patchRunStatus(deps, run.metadata.name, { redrivenAt: now.toISOString() });
+  const why = `no progress since ${status?.redrivenAt ?? "its last step"} in phase ${status?.phase ?? "?"}${status?.message ? ` (${status.message})` : ""}`;
+  await recordRunEvent(deps, run, "Normal", "Redriven", `${why}: planned sent again`);
+  runLog(deps.log, run).info({ phase: status?.phase }, "stalled run re-driven");
+}
+
 /** One io.rafdir.config.invalid per problem; ids derive from the triggering event, so a redelivery repeats them. */
 export async function reportInvalid(deps: FunctionDeps, causeId: string, invalid: readonly InvalidProfile[]): Promise<void> {
   for (const [i, problem] of invalid.entries()) {

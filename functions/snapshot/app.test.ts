@@ -4,6 +4,7 @@ import { EventTypes, newEvent } from "../../shared/events.ts";
 import { createKube, type Kube, type Obj } from "../../shared/kube/port.ts";
 import { testSandbox, waitFor, type TestSandbox } from "../../test/support/sandbox.ts";
 import { installRafdirCrds, testDeps, writeRafdirConfig } from "../common/testing.test-util.ts";
+import { patchRunStatus } from "../common/index.ts";
 import { APPS, BASE_CONFIG, deployApp, newRun, planned, post, postRaw, readySnapshot, resourceEvent, runStatus } from "./fixtures.test-util.ts";
 
 const SNAP = "snapshot.storage.k8s.io/v1";
@@ -130,6 +131,9 @@ describe("snapshot (sandbox): snapshot, copy, bind", () => {
     expect(again.headers["ce-type"]).toBe(EventTypes.snapshotReady);
     const copied = await post(deps, planned(run, "lazy")); // snapshot.ready "lost" too
     expect(copied.headers["ce-type"]).toBe(EventTypes.pvcBound);
+    const resent = await post(deps, planned(run, "lazy")); // pvc.bound "lost" as well: announced again, same id
+    expect([resent.headers["ce-type"], resent.headers["ce-id"]]).toEqual([EventTypes.pvcBound, copied.headers["ce-id"]]);
+    await patchRunStatus(deps, run, { steps: { podCreated: deps.now().toISOString() } }); // run-restic took it
     expect((await post(deps, planned(run, "lazy"))).status).toBe(202); // and then nothing is left to do
   });
 

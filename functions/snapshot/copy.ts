@@ -80,5 +80,18 @@ export async function pvcBoundReply(deps: FunctionDeps, run: BackupRun, token: s
   return newEvent(EventTypes.pvcBound, functionSource(deps.name), { run: run.metadata.name, profile: run.spec.profile, pvcs: r.pvcs }, { id: `${run.metadata.name}-pvc-bound` });
 }
 
+/**
+ * io.rafdir.pvc.bound again, for a re-driven run whose backup pod does not exist yet (the first one was lost):
+ * run-restic's handler is idempotent (the pod is get-or-create), so a duplicate costs nothing.
+ */
+export async function resendPvcBound(deps: FunctionDeps, run: BackupRun): Promise<CloudEvent<unknown> | undefined> {
+  const volumes = parseStatus(run)?.volumes ?? [];
+  const state = await readBackupPvcs(deps, volumes);
+  const r = pvcReadiness(volumes, state.pvcs, state.bindingModes);
+  if (!r.ready) return void deps.log.warn({ waiting: r.waiting }, "re-driven: the backup PVCs were ready once and are not now; the deadline decides");
+  deps.log.info({ pvcs: r.pvcs.map((p) => p.name) }, "re-driven: announcing the backup PVCs again");
+  return newEvent(EventTypes.pvcBound, functionSource(deps.name), { run: run.metadata.name, profile: run.spec.profile, pvcs: r.pvcs }, { id: `${run.metadata.name}-pvc-bound` });
+}
+
 const waitsForPvcs = (s: RunStatus | undefined): s is RunStatus =>
   !!s && !isFinal(s.phase) && !s.error && s.phase === "Copying" && !!s.steps?.[Steps.copied] && !s.steps[Steps.pvcsReady];

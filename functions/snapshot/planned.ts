@@ -1,14 +1,14 @@
 // io.rafdir.backup.planned → resolve the target and verify the classes (before touching anything), quiesce, and
 // create the source snapshots. A straight line of steps, each recorded on the run, resumed where a redelivery
-// (or the broker's retry of a 503 while a stopped app's pods go away) finds it. For a run already past that, the
-// event re-drives the current step.
+// (or the broker's retry of a 503 while a stopped app's pods go away, or plan's re-drive at the janitor tick) finds
+// it. For a run already past that, the event re-drives the current step.
 import type { CloudEvent } from "cloudevents";
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
 import type { Profile } from "../../shared/profiles/index.ts";
 import { isFinal, parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 import { resolveStdinTarget, resolveTarget, type ResolvedTarget } from "../../shared/targets/index.ts";
 import { abortRun, ConfigMissingError, getRun, observeTarget, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
-import { onSnapshotReady } from "./copy.ts";
+import { onSnapshotReady, resendPvcBound } from "./copy.ts";
 import { claimTransition } from "./once.ts";
 import { needsQuiesce, plannedStep, runVolumes } from "./decide.ts";
 import { after, currentSettings, ensureAll, listClasses } from "./effects.ts";
@@ -40,12 +40,15 @@ export async function onPlanned(deps: FunctionDeps, runName: string, token: stri
       if (!resolved) return undefined;
       ({ run, target } = resolved);
     } else if (step.kind === "quiesce") {
-      if (profile.stop) run = await quiesceStop(d, run, status, profile, token);
-      else {
+      if (profile.stop) {
+        const stopped = await quiesceStop(d, run, status, profile, token);
+        if (stopped === "waiting") return undefined;
+        run = stopped;
+      } else {
         target ??= await reresolve(d, run, profile);
         if (!target) return undefined;
         const q = await quiesceCommand(d, run, status, target, token);
-        if (q === "aborted") return undefined;
+        if (q === "aborted" || q === "waiting") return undefined;
         run = q;
       }
     } else return snapshot(d, run, status, token);
@@ -60,6 +63,7 @@ async function redrive(deps: FunctionDeps, run: BackupRun, token: string): Promi
   const status = parseStatus(run);
   if (!status || status.error || isFinal(status.phase)) return "not-started";
   if (status.phase === "Snapshotting" && status.steps?.[Steps.snapshotsRequested]) return advanceSnapshots(deps, run, token);
+  if (status.phase === "Copying" && status.steps?.[Steps.pvcsReady] && !status.steps[Steps.podCreated]) return resendPvcBound(deps, run);
   if (status.phase === "Copying") return onSnapshotReady(deps, run.metadata.name, token);
   return "not-started";
 }

@@ -98,7 +98,7 @@ describe("snapshot (sandbox): quiescing", () => {
     expect(aborted(deps)).toEqual([expect.objectContaining({ run, step: "quiesce", reason: "DeadlineExceeded" })]);
     const status = await runStatus(deps, run);
     expect(status.error).toMatchObject({ step: "quiesce", reason: "DeadlineExceeded" });
-    expect(status.quiesce).toEqual({ kind: "stop", workload: { kind: "Deployment", namespace: APPS, name: "slow" }, originalReplicas: 1, restored: false });
+    expect(status.quiesce).toEqual({ kind: "stop", workload: { kind: "Deployment", namespace: APPS, name: "slow" }, originalReplicas: 1, restored: false, stoppingSince: expect.any(String) });
     // A late snapshot event does not touch an aborted run: un-quiescing is cleanup's from here.
     expect((await post(deps, planned(run, "slow"))).status).toBe(202);
     expect(await scale("slow")).toBe(0);

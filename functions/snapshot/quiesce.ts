@@ -13,8 +13,15 @@ import { unquiesceAction } from "./decide.ts";
 
 type As<T> = T & Obj;
 
-/** `stop`: record the replicas, scale to 0, and answer "not yet" (TransientError → 503, the broker retries) until the pods are gone. */
-export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: RunStatus, profile: Profile, token: string): Promise<BackupRun> {
+/** How long the broker's quick retries (503) wait for a stopped app's pods; after that the janitor tick looks again. */
+export const STOP_RETRY_MS = 10_000;
+
+/**
+ * `stop`: record the replicas, scale to 0, and answer "not yet" until the pods are gone: a 503 (the broker retries
+ * within seconds) for the first STOP_RETRY_MS, then "waiting" (202; plan re-sends io.rafdir.backup.planned at the
+ * janitor tick, until the run's deadline) — a pod with a long grace period never exhausts the broker's retries.
+ */
+export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: RunStatus, profile: Profile, token: string): Promise<BackupRun | "waiting"> {
   const t = profile.target;
   const namespace = profile.namespace;
   if ((t.kind !== "deployment" && t.kind !== "statefulset") || !namespace) throw new Error(`profile ${profile.name}: stop needs a deployment or statefulset`);
@@ -23,7 +30,15 @@ export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: Ru
   run = await recordReplicas(deps, run, status, { kind, namespace, name: t.name }, token);
   await deps.kube.setScale(kind, namespace, t.name, 0);
   const left = await workloadPods(deps, kind, namespace, t.name);
-  if (left.length > 0) throw new TransientError(`waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`, { retryAfterSeconds: 1 });
+  if (left.length > 0) {
+    const waiting = `waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`;
+    const record = parseStatus(run)?.quiesce;
+    const since = record?.kind === "stop" && record.stoppingSince ? Date.parse(record.stoppingSince) : deps.now().getTime();
+    if (deps.now().getTime() - since < STOP_RETRY_MS) throw new TransientError(waiting, { retryAfterSeconds: 1 });
+    if (parseStatus(run)?.message !== waiting) await patchRunStatus(deps, run.metadata.name, { message: waiting });
+    runLog(deps.log, run).info({ workload: what, pods: left }, "still waiting for the pods to stop; the janitor tick looks again");
+    return "waiting";
+  }
   runLog(deps.log, run).info({ workload: what }, "application stopped");
   return patchRunStatus(deps, run.metadata.name, { steps: { [Steps.quiesced]: deps.now().toISOString() }, message: `${what} stopped` });
 }
@@ -48,7 +63,7 @@ async function recordReplicas(
   }
   const replicas = await deps.kube.getScale(workload.kind, workload.namespace, workload.name);
   run = await patchRunStatus(deps, run.metadata.name, {
-    quiesce: { kind: "stop", workload, originalReplicas: replicas, restored: false },
+    quiesce: { kind: "stop", workload, originalReplicas: replicas, restored: false, stoppingSince: deps.now().toISOString() },
     message: `stopping ${what} (${replicas} replicas) for the snapshot`,
   });
   await recordRunEvent(deps, run, "Normal", "Stopping", `scaling ${what} from ${replicas} to 0 replicas for the snapshot`);
@@ -67,7 +82,7 @@ async function workloadPods(deps: FunctionDeps, kind: "Deployment" | "StatefulSe
  * command-before / command-after: record what command-after is owed, then run command-before once (claimed on the
  * run, so racing deliveries do not run it twice). A non-zero exit aborts the run; command-after stays owed.
  */
-export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status: RunStatus, target: ResolvedTarget, token: string): Promise<BackupRun | "aborted"> {
+export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status: RunStatus, target: ResolvedTarget, token: string): Promise<BackupRun | "aborted" | "waiting"> {
   const before = target.commandBefore;
   const after = target.commandAfter;
   const pod = target.pod;
@@ -87,7 +102,10 @@ export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status:
     if (!(await claimRun(deps, run, "command-before", token))) {
       const now = await getRun(deps, run.metadata.name);
       if (now?.status?.steps?.[Steps.quiesced]) return now;
-      throw new TransientError("command-before is running in another delivery of this event", { retryAfterSeconds: 2 });
+      // Never a 503 here: retries would end in a dead letter, and cleanup would run command-after while
+      // command-before still runs. The delivery that holds the claim goes on (or, if it died, the deadline ends the run).
+      runLog(deps.log, run).info({ claim: claimHolder(now ?? run, "command-before") }, "command-before is running in another delivery; leaving it to that one");
+      return "waiting";
     }
     const where = `pod ${before.namespace}/${before.pod} container ${before.container}`;
     let out;

@@ -125,7 +125,7 @@ describe("createFunctionApp: handler outcomes", () => {
   const kube409 = new ApiException(409, "x", '{"kind":"Status","reason":"AlreadyExists","code":409}', {});
   it.each([
     ["an InvalidEventError", 400, "profile app is not configured", () => { throw new InvalidEventError("profile app is not configured"); }],
-    ["a TransientError", 503, "transient failure, retry later", () => { throw new TransientError("api server busy"); }],
+    ["a TransientError", 503, "transient failure, retry later: api server busy", () => { throw new TransientError("api server busy"); }],
     ["an unexpected error", 503, "internal error", () => { throw new Error("secret detail"); }],
     ["a leaked Kubernetes 404", 503, "internal error", () => { throw kube404; }],
     ["a leaked Kubernetes 409", 503, "internal error", () => { throw kube409; }],

@@ -106,7 +106,9 @@ function fail(res: Response, log: Logger, err: unknown): void {
   log.error({ status, err, ...(kube.kind !== "unknown" ? { kube } : {}) }, "event failed");
   const retryAfter = err instanceof TransientError ? err.retryAfterSeconds : undefined;
   if (retryAfter !== undefined) res.set("retry-after", String(Math.ceil(retryAfter)));
-  res.status(503).type("text/plain").send(err instanceof TransientError ? "transient failure, retry later" : "internal error");
+  // A TransientError's message is ours (what the step waits for, never a secret): it reaches the run as knativeerrordata if
+  // the retries run out, so the operator reads why instead of a bare 503.
+  res.status(503).type("text/plain").send(err instanceof TransientError ? short(`transient failure, retry later: ${err.message}`) : "internal error");
 }
 
 /** Identify an event we could not parse, from whatever headers it had. */

@@ -180,7 +180,12 @@ function execInPod(kc: KubeConfig, namespace: string, pod: string, container: st
       .exec(namespace, pod, container ?? "", command, sink((s) => (stdout += s)), sink((s) => (stderr += s)), input, false, (status: V1Status) => {
         resolve({ exitCode: exitCodeOf(status), stdout, stderr });
       })
-      .then((ws) => ws.on("error", reject))
+      .then((ws) => {
+        ws.on("error", reject);
+        // A connection that ends without the exit status (API server or node gone) must not hang the step forever;
+        // after a resolve this is a no-op.
+        ws.on("close", () => reject(new Error(`exec in pod ${namespace}/${pod}: the connection closed before the command's exit status arrived`)));
+      })
       .catch(reject);
   });
 }

@@ -75,6 +75,8 @@ export const QuiesceRecord = z.discriminatedUnion("kind", [
     workload: z.object({ kind: z.enum(["Deployment", "StatefulSet"]), namespace: z.string(), name: z.string() }),
     originalReplicas: z.number().int().min(0),
     restored: z.boolean(),
+    /** When the workload was scaled to 0 (how long its pods have had to stop). */
+    stoppingSince: z.string().optional(),
   }),
   z.object({
     kind: z.literal("command"),
@@ -115,6 +117,8 @@ export const RunStatus = z.object({
   queuedAt: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  /** When plan last re-sent io.rafdir.backup.planned for a run that made no progress (a lost event, a slow stop). */
+  redrivenAt: z.string().optional(),
   /** When the current step must be done by; the janitor aborts the run after it. */
   deadline: z.string().optional(),
   steps: z.record(z.string(), z.string()).optional(), // step name → RFC3339 time it completed

@@ -320,7 +320,7 @@ describe("routing agrees with the event catalog (shared/events.ts)", () => {
       expect(data, p.metadata.name).toEqual(schedule !== undefined ? { schedule } : { janitor: true });
     }
     expect(rec(named("PingSource", "rafdir-schedule-daily").spec)).toMatchObject({ schedule: "0 2 * * *", timezone: "Etc/UTC", contentType: "application/json" });
-    expect(rec(named("PingSource", "rafdir-janitor").spec)).toMatchObject({ schedule: "*/10 * * * *", contentType: "application/json" });
+    expect(rec(named("PingSource", "rafdir-janitor").spec)).toMatchObject({ schedule: "* * * * *", contentType: "application/json" });
   });
 
   const resourceTypes = [EventTypes.resourceAdded, EventTypes.resourceUpdated, EventTypes.resourceDeleted];

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventTypes, newEvent } from "../../shared/events.ts";
 import { appReady, expectSnapshot, expectSucceeded, restoredSums } from "./assertions.ts";
 import { startPipeline, type Pipeline } from "./harness.ts";
 
@@ -104,6 +105,57 @@ describe("target kinds", () => {
     const boots = await p.exec("tgt", "app=db", ["cat", "/var/lib/db/boots"]);
     expect(boots.stdout.trim().split("\n")).toHaveLength(2);
   }, 120_000);
+
+  it("stop with a pod slower to stop than the broker retries: the janitor tick looks again; backed up and restarted", async () => {
+    // ignores SIGTERM: the kubelet kills it after its 20 s grace period (the broker's retries span ~15 s)
+    await p.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: stubborn, namespace: tgt}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: stubborn}}
+  template:
+    metadata: {labels: {app: stubborn}}
+    spec:
+      terminationGracePeriodSeconds: 20
+      containers:
+      - name: main
+        image: busybox
+        command: ["sh", "-c", "trap '' TERM; mkdir -p /srv/data && echo state-$(date +%s%N) > /srv/data/state && touch /tmp/ready && while true; do sleep 1; done"]
+        volumeMounts:
+        - {name: data, mountPath: /srv/data}
+      volumes:
+      - {name: data, persistentVolumeClaim: {claimName: stubborn-data}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: stubborn-data, namespace: tgt}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`);
+    await appReady(p, "tgt", "app=stubborn");
+    const before = await p.podSums("tgt", "app=stubborn", "/srv/data");
+    await p.setProfiles({ stubborn: { namespace: "tgt", deployment: "stubborn", folders: ["/srv/data"], stop: true, host: "stubborn.example" } });
+
+    const since = new Date();
+    await p.request({ profiles: ["stubborn"], force: true });
+    // the janitor's PingSource, every few seconds here instead of every minute
+    let ticking = true;
+    const ticks = (async () => {
+      while (ticking) {
+        await new Promise((r) => setTimeout(r, 4000));
+        if (ticking) await p.emit(newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true }));
+      }
+    })();
+    const run = await p.finished("stubborn", since, 90_000).finally(() => (ticking = false));
+    await ticks;
+    await expectSucceeded(p, run);
+    expect(run.status.quiesce).toMatchObject({ kind: "stop", originalReplicas: 1, restored: true });
+    expect(run.status.redrivenAt).toBeDefined(); // it waited past the broker's retries, and no dead letter failed it
+    expect(await restoredSums(p, "stubborn.example", "stubborn", "/srv/data")).toEqual(before);
+    expect(await p.kube.getScale("Deployment", "tgt", "stubborn")).toBe(1);
+    await appReady(p, "tgt", "app=stubborn");
+  }, 150_000);
 
   it("selector: backs up a bare pod matched by labels (not its decoy); command-after's write is not in the backup", async () => {
     await p.apply(BARE_PODS);
