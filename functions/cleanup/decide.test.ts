@@ -43,6 +43,12 @@ describe("finalOutcome", () => {
     expect(f.data.reason).toBe(reason);
     expect(f.patch).toMatchObject({ phase, finishedAt: now.toISOString(), deadline: null });
   });
+
+  it("names the warnings in the message, and a command-after still owed", () => {
+    const f = finalOutcome({ phase: "CleaningUp", warnings: ["command-after [\"x\"] exited with 3"], quiesce: { kind: "command", namespace: "apps", pod: "db-0", commandAfter: ["unlock"], afterOwed: true } }, now);
+    expect(f.phase).toBe("Succeeded");
+    expect(f.data.message).toMatch(/; warnings: command-after \["x"\] exited with 3; command-after \["unlock"\] may not have run in pod apps\/db-0/);
+  });
 });
 
 describe("owedUndo", () => {
@@ -70,6 +76,7 @@ describe("janitorAction", () => {
     ["a stalled teardown", { phase: "CleaningUp", deadline: "2026-11-26T02:59:00Z" }, undefined, "finish redrive"],
     ["a teardown under way", { phase: "CleaningUp", deadline: "2026-11-26T03:01:00Z" }, undefined, "skip"],
     ["no deadline", { phase: "Pending" }, undefined, "skip"],
+    ["a backup whose pod is gone", { ...backingUp, deadline: "2026-11-26T04:00:00Z" }, undefined, "finish aborted backup"],
     ["queued (no deadline), for days", { phase: "Queued", queuedAt: "2026-11-20T00:00:00Z" }, undefined, "skip"],
   ])("given %s, returns %s", (_what, status, p, expected) => {
     const a = janitorAction(status, now, p, ident);

@@ -65,7 +65,13 @@ export function finalOutcome(status: RunStatus, now: Date): Final {
   const error = status.error;
   const summary = status.result as RunSummary | undefined;
   const phase = error ? "Failed" : "Succeeded";
-  const message = error ? `${error.step} failed: ${error.message}` : successMessage(summary);
+  const warnings = [...(status.warnings ?? [])];
+  const q = status.quiesce;
+  if (q?.kind === "command" && q.afterOwed) {
+    warnings.push(`command-after ${JSON.stringify(q.commandAfter ?? [])} may not have run in pod ${q.namespace}/${q.pod}; check the application and run it by hand if needed`);
+  }
+  const base = error ? `${error.step} failed: ${error.message}` : successMessage(summary);
+  const message = warnings.length ? `${base}; warnings: ${warnings.join("; ")}` : base;
   return {
     phase,
     patch: { phase, finishedAt: now.toISOString(), deadline: null, steps: { [Steps.tornDown]: now.toISOString() }, message },
@@ -102,6 +108,11 @@ export function janitorAction(status: RunStatus | undefined, now: Date, pod: Bac
   if (status.error) return { kind: "finish", cause: { kind: "aborted", error: status.error }, why: "aborted but not torn down" };
   const phase = pod && status.phase === "BackingUp" && status.pod === pod.metadata.name ? finishedPhase(pod) : undefined;
   if (pod && phase) return { kind: "finish", cause: { kind: "finished", pod: pod.metadata.name, phase, result: podRunnerResult(pod, ident) }, why: `backup pod ${phase}` };
+  if (status.phase === "BackingUp" && status.pod && !pod) {
+    // BackingUp is recorded only after the pod exists: it was deleted or evicted before it reported (not 4 h later).
+    const message = `backup pod ${status.pod} disappeared before it reported a result (deleted or evicted); the backup was not taken`;
+    return { kind: "finish", cause: { kind: "aborted", error: { step: "backup", reason: "PodGone", message } }, why: "backup pod gone" };
+  }
   if (!status.deadline) {
     // A run whose status never got a deadline (its plan crashed between create and status): an hour from creation.
     const created = ident.created ? Date.parse(ident.created) : Number.NaN;

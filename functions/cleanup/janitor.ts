@@ -23,6 +23,7 @@ export interface JanitorReport {
 export async function onJanitor(deps: FunctionDeps, newToken: () => string = randomUUID): Promise<JanitorReport> {
   const report: JanitorReport = { finished: [], swept: [], problems: [] };
   const runs = await listRuns(deps);
+  // Pods after runs: a run read as BackingUp had its pod before, so a pod missing from this list is really gone.
   const pods = new Map(
     (await deps.kube.list<BackupPodLike & Obj>("v1", "Pod", deps.namespace, `${Labels.managedBy}=${MANAGED_BY}`)).map((p) => [p.metadata.name, p]),
   );

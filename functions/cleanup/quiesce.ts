@@ -2,7 +2,8 @@
 // recorded before it was stopped (unless snapshot already did), and an owed command-after runs (at most once from
 // cleanup: claimed on the run). Both are recorded, so a retry or the janitor never repeats them.
 import { Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
-import { claimRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { claimTransition } from "../common/claim-transition.ts";
 import { outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
 import { owedUndo } from "./decide.ts";
 
@@ -22,7 +23,10 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   }
 
   // snapshot claims "command-after" for its own run of it; a command-after it could not run stays owed, for us.
-  if (!(await claimRun(deps, run, "cleanup-command-after", token))) return run;
+  // A claim of a cleanup delivery that died before running it is taken over once stale (functions/common).
+  const claimed = await claimTransition(deps, run, "cleanup-command-after", token);
+  if (!claimed) return run;
+  run = claimed;
   const where = `pod ${action.namespace}/${action.pod}${action.container ? ` container ${action.container}` : ""}`;
   const cmd = `command-after ${JSON.stringify(action.command)}`;
   let warning: string | undefined;

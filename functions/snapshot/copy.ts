@@ -8,10 +8,10 @@ import { TransientError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { isFinal, parseStatus, Steps, type BackupRun, type RunStatus, type RunVolume } from "../../shared/runs/run.ts";
 import { abortRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { claimTransition } from "../common/claim-transition.ts";
 import { pvcReadiness } from "./decide.ts";
 import { ensureAll, readBackupPvcs, readSnapshots } from "./effects.ts";
 import { backupPvc, backupSize, backupSnapshot, contentFacts, copyContent, copyNames } from "./objects.ts";
-import { claimTransition } from "./once.ts";
 
 export async function onSnapshotReady(deps: FunctionDeps, runName: string, token: string): Promise<CloudEvent<unknown> | undefined> {
   let run = await getRun(deps, runName);

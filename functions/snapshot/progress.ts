@@ -6,11 +6,11 @@ import type { CloudEvent } from "cloudevents";
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
 import { isFinal, parseStatus, Steps, type BackupRun } from "../../shared/runs/run.ts";
 import { abortRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { claimTransition } from "../common/claim-transition.ts";
 import { resourceHead } from "../common/resource-head.ts";
 import { pvcBoundReply } from "./copy.ts";
 import { snapshotProgress } from "./decide.ts";
 import { after, currentSettings, readSnapshots } from "./effects.ts";
-import { claimTransition } from "./once.ts";
 import { unquiesce } from "./quiesce.ts";
 
 /** A rafdir-labelled VolumeSnapshot or PVC changed: advance the run it belongs to, if this object is one of its. */

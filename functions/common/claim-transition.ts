@@ -3,7 +3,8 @@
 // still honoured for a retry of the same event (a 503 between claim and record) and is taken over once it is older
 // than any request can live (Knative's timeoutSeconds: 60), so a crashed announcer never stalls the run.
 import type { BackupRun } from "../../shared/runs/run.ts";
-import { claimHolder, claimRun, getRun, type FunctionDeps } from "../common/index.ts";
+import type { FunctionDeps } from "./deps.ts";
+import { claimHolder, claimRun, getRun } from "./run-status.ts";
 
 export const STALE_CLAIM_MS = 60_000;
 
