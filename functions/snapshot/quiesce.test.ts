@@ -20,6 +20,7 @@ const PROFILES = [
   "foreignvsc: {namespace: apps, deployment: foreignvsc, folders: [/data], stop: true, snapshot-class: foreign-snap}",
   "nopod: {namespace: apps, deployment: nopod, folders: [/data], stop: true}",
   "twopods: {namespace: apps, deployment: twopods, folders: [/data], stop: true}",
+  "racer: {namespace: apps, deployment: racer, folders: [/data], stop: true}",
 ].join("\n");
 
 describe("snapshot (sandbox): quiescing", () => {
@@ -49,6 +50,7 @@ describe("snapshot (sandbox): quiescing", () => {
       deployApp(kube, "foreignvsc"),
       deployApp(kube, "nopod", { replicas: 0 }),
       deployApp(kube, "twopods", { replicas: 2 }),
+      deployApp(kube, "racer"),
     ]);
   });
   afterAll(async () => {
@@ -84,6 +86,29 @@ describe("snapshot (sandbox): quiescing", () => {
     expect(status.quiesce).toMatchObject({ restored: true });
     expect(status.steps).toHaveProperty("unquiesced");
     await waitFor("the app running again", async () => (await appPods(kube, "stopper")).length === 1);
+  });
+
+  it("a late delivery that scales the app down after another one restarted it scales it back (never left at 0)", async () => {
+    const deps0 = testDeps(kube, { name: "snapshot", now: at });
+    const run = await newRun(deps0, "racer");
+    // Between this delivery's read of the run and its scale-down, another delivery stopped the app, snapshotted it
+    // and scaled it back: simulated by recording that just before the scale-down reaches the API server.
+    const racing: Kube = {
+      ...kube,
+      setScale: async (kind, ns, name, replicas) => {
+        if (replicas === 0) {
+          await kube.patchStatus(
+            { apiVersion: "rafdir.io/v1alpha1", kind: "BackupRun", plural: "backupruns", namespace: deps0.namespace, name: run },
+            { quiesce: { restored: true }, steps: { unquiesced: at.toISOString() } },
+          );
+        }
+        return kube.setScale(kind, ns, name, replicas);
+      },
+    };
+    const deps = testDeps(racing, { name: "snapshot", now: at });
+    expect((await post(deps, planned(run, "racer"))).status).toBe(202);
+    expect(await scale("racer")).toBe(1);
+    expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "stop", originalReplicas: 1, restored: true });
   });
 
   it("an abort after stopping (deadline passed) keeps the record with the original replicas for cleanup", async () => {

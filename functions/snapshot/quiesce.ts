@@ -4,7 +4,7 @@
 import { TransientError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { fromKubeSelector, matchesSelector, type Profile } from "../../shared/profiles/index.ts";
-import { parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
+import { isFinal, parseStatus, Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 import type { PodLike, WorkloadLike } from "../../shared/targets/index.ts";
 import type { ResolvedTarget } from "../../shared/targets/resolve.ts";
 import { abortRun, claimHolder, claimRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
@@ -19,7 +19,8 @@ export const STOP_RETRY_MS = 10_000;
 /**
  * `stop`: record the replicas, scale to 0, and answer "not yet" until the pods are gone: a 503 (the broker retries
  * within seconds) for the first STOP_RETRY_MS, then "waiting" (202; plan re-sends io.rafdir.backup.planned at the
- * janitor tick, until the run's deadline) — a pod with a long grace period never exhausts the broker's retries.
+ * janitor tick, until the run's deadline) — a pod with a long grace period never exhausts the broker's retries. A
+ * delivery that finds, right after its scale-down, that another one already restarted the app scales it back.
  */
 export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: RunStatus, profile: Profile, token: string): Promise<BackupRun | "waiting"> {
   const t = profile.target;
@@ -29,6 +30,16 @@ export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: Ru
   const what = `${kind} ${namespace}/${t.name}`;
   run = await recordReplicas(deps, run, status, { kind, namespace, name: t.name }, token);
   await deps.kube.setScale(kind, namespace, t.name, 0);
+  // A delivery that read the run before another one went on and scaled the app back must not leave it at 0.
+  const fresh = await getRun(deps, run.metadata.name);
+  const now = fresh && parseStatus(fresh);
+  const record = now?.quiesce;
+  if (!now || isFinal(now.phase) || now.steps?.[Steps.unquiesced] || (record?.kind === "stop" && record.restored)) {
+    if (record?.kind === "stop") await scaleWorkloadBack(deps, runLog(deps.log, run), record.workload, record.originalReplicas);
+    runLog(deps.log, run).info({ workload: what }, "another delivery already took the snapshot and restarted the app; scaled back, nothing to do");
+    return "waiting";
+  }
+  run = fresh;
   const left = await workloadPods(deps, kind, namespace, t.name);
   if (left.length > 0) {
     const waiting = `waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`;
