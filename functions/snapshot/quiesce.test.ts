@@ -111,6 +111,18 @@ describe("snapshot (sandbox): quiescing", () => {
     expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "stop", originalReplicas: 1, restored: true });
   });
 
+  it("a workload found at 0 replicas when recording (another run stopping it) aborts the run without recording 0", async () => {
+    const later = new Date(at.getTime() + 60_000); // a second run of the profile
+    const run = await newRun(testDeps(kube, { name: "snapshot", now: later }), "racer");
+    const scaledDown: Kube = { ...kube, getScale: async () => 0 }; // another run's scale-down landed after our target check
+    const deps = testDeps(scaledDown, { name: "snapshot", now: later });
+    expect((await post(deps, planned(run, "racer"))).status).toBe(202);
+    expect(aborted(deps)).toEqual([expect.objectContaining({ run, step: "quiesce", reason: "AlreadyStopped" })]);
+    const status = await runStatus(deps, run);
+    expect(status.quiesce).toBeUndefined(); // cleanup has nothing to "restore" to 0
+    expect(await scale("racer")).toBe(1);
+  });
+
   it("an abort after stopping (deadline passed) keeps the record with the original replicas for cleanup", async () => {
     const deps = testDeps(kube, { name: "snapshot", now: at });
     const run = await newRun(deps, "slow");

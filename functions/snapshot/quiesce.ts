@@ -28,7 +28,9 @@ export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: Ru
   if ((t.kind !== "deployment" && t.kind !== "statefulset") || !namespace) throw new Error(`profile ${profile.name}: stop needs a deployment or statefulset`);
   const kind = t.kind === "deployment" ? "Deployment" : "StatefulSet";
   const what = `${kind} ${namespace}/${t.name}`;
-  run = await recordReplicas(deps, run, status, { kind, namespace, name: t.name }, token);
+  const recorded = await recordReplicas(deps, run, status, { kind, namespace, name: t.name }, token);
+  if (recorded === "aborted") return "waiting";
+  run = recorded;
   await deps.kube.setScale(kind, namespace, t.name, 0);
   // A delivery that read the run before another one went on and scaled the app back must not leave it at 0.
   const fresh = await getRun(deps, run.metadata.name);
@@ -64,7 +66,7 @@ async function recordReplicas(
   status: RunStatus,
   workload: { kind: "Deployment" | "StatefulSet"; namespace: string; name: string },
   token: string,
-): Promise<BackupRun> {
+): Promise<BackupRun | "aborted"> {
   if (status.quiesce) return run;
   const what = `${workload.kind} ${workload.namespace}/${workload.name}`;
   if (!(await claimRun(deps, run, "quiesce", token))) {
@@ -73,6 +75,13 @@ async function recordReplicas(
     if (!fresh || claimHolder(fresh, "quiesce") !== token) throw new TransientError(`another delivery is recording the replicas of ${what}`, { retryAfterSeconds: 1 });
   }
   const replicas = await deps.kube.getScale(workload.kind, workload.namespace, workload.name);
+  if (replicas === 0) {
+    // The target had a running pod a moment ago: something else scaled it down meanwhile — typically another run of
+    // this profile stopping it. Recording 0 would make this run's cleanup stop the app again after that one restarts it.
+    const message = `${what} is already scaled to 0 (another run of this profile, or someone else, is stopping it); nothing was recorded or scaled`;
+    await abortRun(deps, run, { step: "quiesce", reason: "AlreadyStopped", message });
+    return "aborted";
+  }
   run = await patchRunStatus(deps, run.metadata.name, {
     quiesce: { kind: "stop", workload, originalReplicas: replicas, restored: false, stoppingSince: deps.now().toISOString() },
     message: `stopping ${what} (${replicas} replicas) for the snapshot`,
