@@ -85,6 +85,22 @@ describe("janitorAction", () => {
   });
 });
 
+it("ends a backup whose pod stayed Pending longer than settings.timeouts.podStart, naming why", () => {
+  const pending: BackupPodLike = {
+    metadata: { name: "rafdir-db-1", namespace: "backup" },
+    status: { phase: "Pending", containerStatuses: [{ name: "runner", state: { waiting: { reason: "ErrImagePull", message: "no such image" } } }] },
+  };
+  const status = (minutesAgo: number): RunStatus => ({ ...backingUp, deadline: "2026-11-26T06:00:00Z", steps: { podCreated: new Date(now.getTime() - minutesAgo * 60_000).toISOString() } });
+  const ident = { run: "db-1", profile: "db", podStartMs: 10 * 60_000 };
+  expect(janitorAction(status(9), now, pending, ident).kind).toBe("skip");
+  const late = janitorAction(status(11), now, pending, ident);
+  expect(late.kind === "finish" && late.cause.kind === "aborted" && late.cause.error).toEqual({
+    step: "backup",
+    reason: "PodNotStarted",
+    message: "backup pod backup/rafdir-db-1 was still Pending (ErrImagePull: no such image) 10m after it was created (settings.timeouts.podStart); the run was stopped and everything it created removed",
+  });
+});
+
 it("ends a run that never got a deadline an hour after its creation", () => {
   const created = (minutesAgo: number) => ({ run: "db-1", profile: "db", created: new Date(now.getTime() - minutesAgo * 60_000).toISOString() });
   expect(janitorAction({ phase: "Pending" }, now, undefined, created(59)).kind).toBe("skip");

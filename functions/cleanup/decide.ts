@@ -6,7 +6,7 @@ import { isFinal, Steps, type RunStatus } from "../../shared/runs/run.ts";
 import { RunnerResult } from "../../runner/result.ts";
 import { finishedPhase, podRunnerResult, type BackupPodLike, type FinishedPhase } from "../common/pod-result.ts";
 import type { RunStatusPatch } from "../common/index.ts";
-import { backupError, successMessage, timeoutError, type RunError } from "./messages.ts";
+import { backupError, podStartError, successMessage, timeoutError, type RunError } from "./messages.ts";
 
 /** Why a run is being torn down. */
 export type Cause =
@@ -99,7 +99,7 @@ export type JanitorAction = { kind: "skip"; reason: string } | { kind: "finish";
  * One run at a janitor tick: a stalled teardown is taken over, an aborted run that was never torn down is, a
  * finished backup pod whose event was lost ends its run, and a run past its deadline is aborted (step "timeout").
  */
-export function janitorAction(status: RunStatus | undefined, now: Date, pod: BackupPodLike | undefined, ident: { run: string; profile: string; created?: string }): JanitorAction {
+export function janitorAction(status: RunStatus | undefined, now: Date, pod: BackupPodLike | undefined, ident: { run: string; profile: string; created?: string; podStartMs?: number }): JanitorAction {
   if (!status) return { kind: "skip", reason: "status breaks the contract" };
   if (isFinal(status.phase)) return { kind: "skip", reason: status.phase };
   if (status.phase === "Queued") return { kind: "skip", reason: "queued: plan starts it when a slot is free" };
@@ -108,6 +108,10 @@ export function janitorAction(status: RunStatus | undefined, now: Date, pod: Bac
   if (status.error) return { kind: "finish", cause: { kind: "aborted", error: status.error }, why: "aborted but not torn down" };
   const phase = pod && status.phase === "BackingUp" && status.pod === pod.metadata.name ? finishedPhase(pod) : undefined;
   if (pod && phase) return { kind: "finish", cause: { kind: "finished", pod: pod.metadata.name, phase, result: podRunnerResult(pod, ident) }, why: `backup pod ${phase}` };
+  const created = Date.parse(status.steps?.[Steps.podCreated] ?? "");
+  if (status.phase === "BackingUp" && pod && (pod.status?.phase ?? "Pending") === "Pending" && ident.podStartMs !== undefined && now.getTime() - created > ident.podStartMs) {
+    return { kind: "finish", cause: { kind: "aborted", error: podStartError(status, pod, ident.podStartMs) }, why: "backup pod never started" };
+  }
   if (status.phase === "BackingUp" && status.pod && !pod) {
     // BackingUp is recorded only after the pod exists: it was deleted or evicted before it reported (not 4 h later).
     const message = `backup pod ${status.pod} disappeared before it reported a result (deleted or evicted); the backup was not taken`;

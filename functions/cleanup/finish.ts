@@ -67,7 +67,7 @@ async function claimOutcome(deps: FunctionDeps, run: BackupRun, opts: FinishOpti
 /** Keeps settings.history per profile (always the newest success); best effort — the next run trims again. */
 async function trimHistory(deps: FunctionDeps, profile: string): Promise<void> {
   try {
-    const settings = await historySettings(deps);
+    const settings = await currentSettings(deps);
     const runs = await listRuns(deps, `${Labels.profile}=${profile}`);
     const doomed = runsToTrim(runs, settings.history);
     for (const name of doomed) await deps.kube.remove({ apiVersion: RUN_API_VERSION, kind: RUN_KIND, name, namespace: deps.namespace });
@@ -77,7 +77,8 @@ async function trimHistory(deps: FunctionDeps, profile: string): Promise<void> {
   }
 }
 
-async function historySettings(deps: FunctionDeps): Promise<Pick<Settings, "history">> {
+/** The configured settings, or the defaults when the configuration cannot be read (never blocks an ending run). */
+export async function currentSettings(deps: FunctionDeps): Promise<Settings> {
   try {
     return (await deps.loadConfig()).settings;
   } catch {

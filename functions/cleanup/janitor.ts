@@ -10,7 +10,7 @@ import { isFinal, Labels, MANAGED_BY, objectName, parseStatus, RUN_API_VERSION, 
 import { listRuns, runLog, type FunctionDeps } from "../common/index.ts";
 import type { BackupPodLike } from "../common/pod-result.ts";
 import { janitorAction } from "./decide.ts";
-import { finishRun } from "./finish.ts";
+import { currentSettings, finishRun } from "./finish.ts";
 import { groupByRun, type TeardownObjects } from "./teardown-plan.ts";
 import { observeManaged, tearDown } from "./teardown.ts";
 
@@ -22,6 +22,7 @@ export interface JanitorReport {
 
 export async function onJanitor(deps: FunctionDeps, newToken: () => string = randomUUID): Promise<JanitorReport> {
   const report: JanitorReport = { finished: [], swept: [], problems: [] };
+  const settings = await currentSettings(deps);
   const runs = await listRuns(deps);
   // Pods after runs: a run read as BackingUp had its pod before, so a pod missing from this list is really gone.
   const pods = new Map(
@@ -34,6 +35,7 @@ export async function onJanitor(deps: FunctionDeps, newToken: () => string = ran
       run: name,
       profile: run.spec.profile,
       ...(run.metadata.creationTimestamp ? { created: run.metadata.creationTimestamp } : {}),
+      podStartMs: settings.timeouts.podStartMs,
     });
     if (action.kind === "skip") continue;
     const log = runLog(deps.log, run);

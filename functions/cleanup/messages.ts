@@ -2,6 +2,7 @@
 // that timed out (which step, which deadline), of an event that could not be delivered; and the summary of a
 // successful one. Reasons are CamelCase machine words; messages name the repository, pod or event involved.
 import { describeOutcome, exitOutcome, type ResticOutcome } from "../../shared/restic/summary.ts";
+import { formatDuration } from "../../shared/profiles/index.ts";
 import type { RunStatus } from "../../shared/runs/run.ts";
 import type { RepositoryResult, RunnerResult } from "../../runner/result.ts";
 import type { BackupPodLike } from "../common/pod-result.ts";
@@ -104,6 +105,15 @@ export function timeoutError(status: RunStatus, pod: BackupPodLike | undefined):
   else if (status.phase === "BackingUp") detail = `: ${podState(status.pod, pod)}`;
   const message = `${step} did not finish by the deadline ${status.deadline ?? "(none recorded: it never started)"}${detail}; the run was stopped and everything it created removed`;
   return { step: "timeout", reason: "DeadlineExceeded", message };
+}
+
+/** A backup pod that stayed Pending longer than settings.timeouts.podStart (unschedulable, image pull, volume). */
+export function podStartError(status: RunStatus, pod: BackupPodLike, podStartMs: number): RunError {
+  return {
+    step: "backup",
+    reason: "PodNotStarted",
+    message: `${podState(status.pod, pod)} ${formatDuration(podStartMs)} after it was created (settings.timeouts.podStart); the run was stopped and everything it created removed`,
+  };
 }
 
 function podState(name: string | undefined, pod: BackupPodLike | undefined): string {
