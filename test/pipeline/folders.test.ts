@@ -173,16 +173,22 @@ describe("folders, NFS and commands", () => {
     await expectSnapshot(p, "files-wffc", "files-wffc", ["/logs"]);
   });
 
+  /** Profile `name` (the files app's /logs plus `extra` options), backed up once; the run, checked Succeeded and clean. */
+  async function backUp(name: string, extra: Record<string, unknown>) {
+    await p.setProfiles({ [name]: { namespace: "fold", deployment: "files", folders: ["/logs"], ...extra } });
+    const since = new Date();
+    await p.request({ profiles: [name], force: true });
+    const run = await p.finished(name, since);
+    await expectSucceeded(p, run);
+    return run;
+  }
+
   it("a Retain storage-class: the backup PVC's volume is deleted with it, no Released PV is left", async () => {
     await p.apply(
       "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: keep}\nprovisioner: csi.sandbox.rafdir.io\nreclaimPolicy: Retain\nvolumeBindingMode: Immediate\n",
     );
     const logs = await p.podSums("fold", "app=files", "/logs");
-    await p.setProfiles({ "files-keep": { namespace: "fold", deployment: "files", folders: ["/logs"], "storage-class": "keep" } });
-    const since = new Date();
-    await p.request({ profiles: ["files-keep"], force: true });
-    const run = await p.finished("files-keep", since);
-    await expectSucceeded(p, run);
+    const run = await backUp("files-keep", { "storage-class": "keep" });
     expect(run.status.volumes).toEqual([expect.objectContaining({ storageClass: "keep" })]);
     const backupPvc = run.status.volumes?.[0]?.backupPvc;
     await waitFor("the backup PVC's volume gone", async () => {
@@ -199,11 +205,7 @@ describe("folders, NFS and commands", () => {
     const snapshotsDir = join(p.dataDir, "snapshots");
     const backendBefore = readdirSync(snapshotsDir).sort();
     const logs = await p.podSums("fold", "app=files", "/logs");
-    await p.setProfiles({ "files-keep-snap": { namespace: "fold", deployment: "files", folders: ["/logs"], "snapshot-class": "keep-snapshots" } });
-    const since = new Date();
-    await p.request({ profiles: ["files-keep-snap"], force: true });
-    const run = await p.finished("files-keep-snap", since);
-    await expectSucceeded(p, run);
+    const run = await backUp("files-keep-snap", { "snapshot-class": "keep-snapshots" });
     expect(run.status.volumes).toEqual([expect.objectContaining({ snapshotClass: "keep-snapshots" })]);
     const source = run.status.volumes?.[0]?.sourceSnapshot;
     await waitFor("no content of the source snapshot, and no backend snapshot left", async () => {
