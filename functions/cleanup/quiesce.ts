@@ -15,6 +15,8 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   if (action.kind === "none") return run;
 
   if (action.kind === "scaleBack") {
+    // Marked before scaling: a late snapshot delivery that scales the app down afterwards sees it and scales back.
+    await patchRunStatus(deps, run.metadata.name, { quiesce: { scalingBackAt: deps.now().toISOString() } });
     const what = await scaleWorkloadBack(deps, log, action.workload, action.replicas);
     run = await patchRunStatus(deps, run.metadata.name, { quiesce: { restored: true }, ...steps });
     await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas`);

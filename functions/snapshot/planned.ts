@@ -144,7 +144,8 @@ async function snapshot(deps: FunctionDeps, run: BackupRun, status: RunStatus, t
   const settings = await currentSettings(deps);
   run = await patchRunStatus(deps, run.metadata.name, {
     phase: "Snapshotting",
-    deadline: after(deps.now(), settings.timeouts.snapshotReadyMs),
+    // A deadline on entering the phase only: a re-driven run that keeps failing here must still run out of time.
+    ...(status.phase === "Snapshotting" && status.deadline ? {} : { deadline: after(deps.now(), settings.timeouts.snapshotReadyMs) }),
     message: `snapshotting ${volumes.length} PVC(s) in namespace ${namespace}`,
   });
   const id = { run: run.metadata.name, profile: run.spec.profile };

@@ -92,14 +92,14 @@ describe("snapshot (sandbox): quiescing", () => {
     const deps0 = testDeps(kube, { name: "snapshot", now: at });
     const run = await newRun(deps0, "racer");
     // Between this delivery's read of the run and its scale-down, another delivery stopped the app, snapshotted it
-    // and scaled it back: simulated by recording that just before the scale-down reaches the API server.
+    // and is scaling it back (marked, scaled up, `restored` not written yet): simulated just before the scale-down.
     const racing: Kube = {
       ...kube,
       setScale: async (kind, ns, name, replicas) => {
         if (replicas === 0) {
           await kube.patchStatus(
             { apiVersion: "rafdir.io/v1alpha1", kind: "BackupRun", plural: "backupruns", namespace: deps0.namespace, name: run },
-            { quiesce: { restored: true }, steps: { unquiesced: at.toISOString() } },
+            { quiesce: { scalingBackAt: at.toISOString() } },
           );
         }
         return kube.setScale(kind, ns, name, replicas);
@@ -108,7 +108,7 @@ describe("snapshot (sandbox): quiescing", () => {
     const deps = testDeps(racing, { name: "snapshot", now: at });
     expect((await post(deps, planned(run, "racer"))).status).toBe(202);
     expect(await scale("racer")).toBe(1);
-    expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "stop", originalReplicas: 1, restored: true });
+    expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "stop", originalReplicas: 1, scalingBackAt: at.toISOString() });
   });
 
   it("a workload found at 0 replicas when recording (another run stopping it) aborts the run without recording 0", async () => {

@@ -35,13 +35,13 @@ export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: Ru
   // A delivery that read the run before another one went on and scaled the app back must not leave it at 0.
   const fresh = await getRun(deps, run.metadata.name);
   const now = fresh && parseStatus(fresh);
-  const record = now?.quiesce;
-  if (!now || isFinal(now.phase) || now.steps?.[Steps.unquiesced] || (record?.kind === "stop" && record.restored)) {
+  const record = now?.quiesce ?? parseStatus(run)?.quiesce; // the run deleted meanwhile: our own copy of the record
+  if (!now || isFinal(now.phase) || now.steps?.[Steps.unquiesced] || (record?.kind === "stop" && (record.restored || record.scalingBackAt))) {
     if (record?.kind === "stop") await scaleWorkloadBack(deps, runLog(deps.log, run), record.workload, record.originalReplicas);
     runLog(deps.log, run).info({ workload: what }, "another delivery already took the snapshot and restarted the app; scaled back, nothing to do");
     return "waiting";
   }
-  run = fresh;
+  run = fresh ?? run;
   const left = await workloadPods(deps, kind, namespace, t.name);
   if (left.length > 0) {
     const waiting = `waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`;
@@ -153,6 +153,7 @@ export async function unquiesce(deps: FunctionDeps, run: BackupRun, status: RunS
   if (action.kind === "none") return status.steps?.[Steps.unquiesced] ? run : patchRunStatus(deps, run.metadata.name, { steps: done });
 
   if (action.kind === "scaleBack") {
+    await patchRunStatus(deps, run.metadata.name, { quiesce: { scalingBackAt: deps.now().toISOString() } });
     const what = await scaleWorkloadBack(deps, log, action.workload, action.replicas);
     await recordRunEvent(deps, run, "Normal", "Restarted", `scaled ${what} back to ${action.replicas} replicas: every snapshot has its handle`);
     log.info({ workload: what, replicas: action.replicas }, "application restarted");

@@ -77,6 +77,8 @@ export const QuiesceRecord = z.discriminatedUnion("kind", [
     restored: z.boolean(),
     /** When the workload was scaled to 0 (how long its pods have had to stop). */
     stoppingSince: z.string().optional(),
+    /** Set BEFORE scaling back (restored is set after): a late scale-down that sees it undoes itself. */
+    scalingBackAt: z.string().optional(),
   }),
   z.object({
     kind: z.literal("command"),
