@@ -4,7 +4,7 @@
 import { Steps, type BackupRun, type RunStatus } from "../../shared/runs/run.ts";
 import { patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import { claimTransition } from "../common/claim-transition.ts";
-import { outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
+import { COMMAND_CLAIM_STALE_MS, COMMAND_TIMEOUT_MS, outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
 import { owedUndo } from "./decide.ts";
 
 export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: RunStatus, token: string): Promise<BackupRun> {
@@ -25,15 +25,15 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   }
 
   // snapshot claims "command-after" for its own run of it; a command-after it could not run stays owed, for us.
-  // A claim of a cleanup delivery that died before running it is taken over once stale (functions/common).
-  const claimed = await claimTransition(deps, run, "cleanup-command-after", token);
+  // A claim of a cleanup delivery that died before running it is taken over once older than the exec can last.
+  const claimed = await claimTransition(deps, run, "cleanup-command-after", token, COMMAND_CLAIM_STALE_MS);
   if (!claimed) return run;
   run = claimed;
   const where = `pod ${action.namespace}/${action.pod}${action.container ? ` container ${action.container}` : ""}`;
   const cmd = `command-after ${JSON.stringify(action.command)}`;
   let warning: string | undefined;
   try {
-    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
+    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command, undefined, { timeoutMs: COMMAND_TIMEOUT_MS });
     if (out.exitCode !== 0) warning = `${cmd} exited with ${out.exitCode} in ${where}: ${outputTail(out)}`;
   } catch (err) {
     warning = `${cmd} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;

@@ -9,14 +9,14 @@ import { claimHolder, claimRun, getRun } from "./run-status.ts";
 export const STALE_CLAIM_MS = 60_000;
 
 /** The run (re-read when needed) if this delivery may announce `key`; undefined when another delivery does. */
-export async function claimTransition(deps: FunctionDeps, run: BackupRun, key: string, eventId: string): Promise<BackupRun | undefined> {
+export async function claimTransition(deps: FunctionDeps, run: BackupRun, key: string, eventId: string, staleMs = STALE_CLAIM_MS): Promise<BackupRun | undefined> {
   const now = deps.now();
   if (await claimRun(deps, run, key, `${now.toISOString()} ${eventId}`)) return run;
   const fresh = await getRun(deps, run.metadata.name);
   if (!fresh) return undefined;
   const [at = "", by = ""] = (claimHolder(fresh, key) ?? "").split(" ");
   const age = now.getTime() - Date.parse(at);
-  if (by === eventId || !(age < STALE_CLAIM_MS)) {
+  if (by === eventId || !(age < staleMs)) {
     deps.log.info({ claim: key, holder: by, ageMs: age }, "taking over the claim");
     return fresh;
   }

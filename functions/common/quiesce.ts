@@ -6,6 +6,13 @@ import type { FunctionDeps } from "./deps.ts";
 
 const TAIL = 600;
 
+/**
+ * The longest a command-before / command-after may run: the exec gives up then (the run is aborted, or a warning
+ * recorded), and a claim on such a command older than this plus a minute belongs to a delivery that is gone.
+ */
+export const COMMAND_TIMEOUT_MS = 5 * 60_000;
+export const COMMAND_CLAIM_STALE_MS = COMMAND_TIMEOUT_MS + 60_000;
+
 /** The end of a command's output, for a message a person reads. */
 export function outputTail(out: { stdout: string; stderr: string }): string {
   const text = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ""}`.trim();

@@ -174,6 +174,20 @@ describe("snapshot (sandbox): quiescing", () => {
     expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "command", afterOwed: true });
   });
 
+  it("a command-before claimed by another delivery: left to it while fresh, the run stopped once older than the exec can last", async () => {
+    const claimAt = new Date(at.getTime() + 2 * 60_000);
+    const deps = testDeps(kube, { name: "snapshot", now: claimAt });
+    const run = await newRun(deps, "frozen");
+    await kube.patch({ apiVersion: "rafdir.io/v1alpha1", kind: "BackupRun", namespace: deps.namespace, name: run }, { metadata: { annotations: { "rafdir.io/claim-command-before": `${claimAt.toISOString()} other-delivery` } } });
+    expect((await post(deps, planned(run, "frozen", "ev-late"))).status).toBe(202);
+    expect(aborted(deps)).toEqual([]); // still running elsewhere, perhaps: no 503, no dead letter, no command-after yet
+
+    deps.setNow(new Date(claimAt.getTime() + 6 * 60_000 + 1000));
+    expect((await post(deps, planned(run, "frozen", "ev-redrive"))).status).toBe(202);
+    expect(aborted(deps)).toEqual([expect.objectContaining({ run, step: "quiesce", reason: "CommandBeforeLost" })]);
+    expect((await runStatus(deps, run)).quiesce).toMatchObject({ kind: "command", afterOwed: true }); // cleanup runs it
+  });
+
   it.each([
     ["a missing snapshot class", "noclass", 1, "snapshot", "SnapshotClassNotFound", 'snapshot class "missing" (snapshot-class of profile "noclass") not found'],
     ["a storage class of another driver", "foreignsc", 1, "snapshot", "DriverMismatch", 'storage class "foreign" (storage-class of profile "foreignsc") is provisioned by "ebs.csi.aws.com", but PVC apps/foreignsc-data is provisioned by "csi.sandbox.rafdir.io"'],

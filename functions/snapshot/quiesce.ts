@@ -8,7 +8,7 @@ import { isFinal, parseStatus, Steps, type BackupRun, type RunStatus } from "../
 import type { PodLike, WorkloadLike } from "../../shared/targets/index.ts";
 import type { ResolvedTarget } from "../../shared/targets/resolve.ts";
 import { abortRun, claimHolder, claimRun, getRun, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
-import { outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
+import { COMMAND_CLAIM_STALE_MS, COMMAND_TIMEOUT_MS, outputTail, scaleWorkloadBack } from "../common/quiesce.ts";
 import { unquiesceAction } from "./decide.ts";
 
 type As<T> = T & Obj;
@@ -119,18 +119,27 @@ export async function quiesceCommand(deps: FunctionDeps, run: BackupRun, status:
     });
   }
   if (before) {
-    if (!(await claimRun(deps, run, "command-before", token))) {
+    const startedAt = deps.now();
+    if (!(await claimRun(deps, run, "command-before", `${startedAt.toISOString()} ${token}`))) {
       const now = await getRun(deps, run.metadata.name);
       if (now?.status?.steps?.[Steps.quiesced]) return now;
-      // Never a 503 here: retries would end in a dead letter, and cleanup would run command-after while
-      // command-before still runs. The delivery that holds the claim goes on (or, if it died, the deadline ends the run).
-      runLog(deps.log, run).info({ claim: claimHolder(now ?? run, "command-before") }, "command-before is running in another delivery; leaving it to that one");
-      return "waiting";
+      // Never a 503 while its holder may still run it: retries would end in a dead letter, and cleanup would run
+      // command-after while command-before still runs. A claim older than the exec can last is a delivery that died
+      // (or failed to record the end): the run stops there, and cleanup runs the owed command-after.
+      const [at = ""] = (claimHolder(now ?? run, "command-before") ?? "").split(" ");
+      const age = startedAt.getTime() - Date.parse(at);
+      if (age < COMMAND_CLAIM_STALE_MS) {
+        runLog(deps.log, run).info({ claimedAt: at }, "command-before is running in another delivery; leaving it to that one");
+        return "waiting";
+      }
+      const message = `command-before ${JSON.stringify(before.command)} was started by a delivery at ${at || "an unknown time"} that never recorded its end; it may have run, so the run stops and command-after runs during cleanup`;
+      await abortRun(deps, run, { step: "quiesce", reason: "CommandBeforeLost", message });
+      return "aborted";
     }
     const where = `pod ${before.namespace}/${before.pod} container ${before.container}`;
     let out;
     try {
-      out = await deps.kube.exec(before.namespace, before.pod, before.container, before.command);
+      out = await deps.kube.exec(before.namespace, before.pod, before.container, before.command, undefined, { timeoutMs: COMMAND_TIMEOUT_MS });
     } catch (err) {
       await abortRun(deps, run, { step: "quiesce", reason: "CommandBeforeFailed", message: `command-before ${JSON.stringify(before.command)} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}` });
       return "aborted";
@@ -164,7 +173,7 @@ export async function unquiesce(deps: FunctionDeps, run: BackupRun, status: RunS
   const where = `pod ${action.namespace}/${action.pod}${action.container ? ` container ${action.container}` : ""}`;
   let warning: string | undefined;
   try {
-    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command);
+    const out = await deps.kube.exec(action.namespace, action.pod, action.container, action.command, undefined, { timeoutMs: COMMAND_TIMEOUT_MS });
     if (out.exitCode !== 0) warning = `command-after ${JSON.stringify(action.command)} exited with ${out.exitCode} in ${where}: ${outputTail(out)}`;
   } catch (err) {
     // Still owed: cleanup runs it when it tears the run down.

@@ -55,6 +55,9 @@ describe("the Kubernetes port", () => {
     });
     const ok = await kube.exec("port", pod.metadata.name, "main", ["sh", "-c", "cat; echo err >&2; exit 4"], "from stdin");
     expect(ok).toEqual({ exitCode: 4, stdout: "from stdin", stderr: "err\n" });
+    const quick = await kube.exec("port", pod.metadata.name, "main", ["sh", "-c", "echo done"], undefined, { timeoutMs: 20_000 });
+    expect(quick).toEqual({ exitCode: 0, stdout: "done\n", stderr: "" }); // the timer never fires after the status
+    await expect(kube.exec("port", pod.metadata.name, "main", ["sleep", "30"], undefined, { timeoutMs: 500 })).rejects.toThrow(/no exit status within 1 s/);
     await kube.setScale("Deployment", "port", "app", 0);
     expect(await kube.getScale("Deployment", "port", "app")).toBe(0);
     await waitFor("no pods", async () => (await kube.list("v1", "Pod", "port", "app=app")).length === 0);

@@ -52,7 +52,8 @@ export interface Kube {
   remove(ref: Ref, opts?: { propagationPolicy?: "Background" | "Foreground" | "Orphan" }): Promise<boolean>;
   getScale(kind: "Deployment" | "StatefulSet", namespace: string, name: string): Promise<number>;
   setScale(kind: "Deployment" | "StatefulSet", namespace: string, name: string, replicas: number): Promise<void>;
-  exec(namespace: string, pod: string, container: string | undefined, command: string[], stdin?: string): Promise<ExecResult>;
+  /** Runs a command in a container; with `timeoutMs`, gives up (rejects, closes the stream) when no exit status came by then. */
+  exec(namespace: string, pod: string, container: string | undefined, command: string[], stdin?: string, opts?: { timeoutMs?: number }): Promise<ExecResult>;
   recordEvent(involved: Obj, type: "Normal" | "Warning", reason: string, message: string, component: string): Promise<void>;
 }
 
@@ -137,8 +138,8 @@ export function createKube(kc: KubeConfig): Kube {
       if (kind === "Deployment") await apps.patchNamespacedDeploymentScale({ namespace, name, body }, MERGE);
       else await apps.patchNamespacedStatefulSetScale({ namespace, name, body }, MERGE);
     },
-    exec(namespace, pod, container, command, stdin) {
-      return execInPod(kc, namespace, pod, container, command, stdin);
+    exec(namespace, pod, container, command, stdin, opts) {
+      return execInPod(kc, namespace, pod, container, command, stdin, opts?.timeoutMs);
     },
     async recordEvent(involved, type, reason, message, component) {
       const namespace = involved.metadata.namespace ?? "default";
@@ -163,7 +164,7 @@ export function createKube(kc: KubeConfig): Kube {
 }
 
 /** Runs a command in a container over the exec WebSocket; the exit code comes from the Status on the error channel. */
-function execInPod(kc: KubeConfig, namespace: string, pod: string, container: string | undefined, command: string[], stdin?: string): Promise<ExecResult> {
+function execInPod(kc: KubeConfig, namespace: string, pod: string, container: string | undefined, command: string[], stdin?: string, timeoutMs?: number): Promise<ExecResult> {
   const exec = new Exec(kc);
   let stdout = "";
   let stderr = "";
@@ -174,7 +175,8 @@ function execInPod(kc: KubeConfig, namespace: string, pod: string, container: st
         done();
       },
     });
-  return new Promise((resolve, reject) => {
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<ExecResult>((resolve, reject) => {
     const input = stdin === undefined ? null : Readable.from([Buffer.from(stdin)]);
     exec
       .exec(namespace, pod, container ?? "", command, sink((s) => (stdout += s)), sink((s) => (stderr += s)), input, false, (status: V1Status) => {
@@ -185,9 +187,15 @@ function execInPod(kc: KubeConfig, namespace: string, pod: string, container: st
         // A connection that ends without the exit status (API server or node gone) must not hang the step forever;
         // after a resolve this is a no-op.
         ws.on("close", () => reject(new Error(`exec in pod ${namespace}/${pod}: the connection closed before the command's exit status arrived`)));
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            reject(new Error(`exec in pod ${namespace}/${pod}: no exit status within ${Math.round(timeoutMs / 1000)} s; gave up waiting (the command may still be running)`));
+            ws.close();
+          }, timeoutMs);
+        }
       })
       .catch(reject);
-  });
+  }).finally(() => clearTimeout(timer));
 }
 
 export function exitCodeOf(status: V1Status): number {
