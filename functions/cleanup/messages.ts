@@ -103,6 +103,7 @@ export function timeoutError(status: RunStatus, pod: BackupPodLike | undefined):
   if (status.phase === "Snapshotting") detail = `: the snapshots in namespace ${status.target?.namespace ?? "?"} were not ready`;
   else if (status.phase === "Copying") detail = ": the backup PVCs were not ready";
   else if (status.phase === "BackingUp") detail = `: ${podState(status.pod, pod)}`;
+  else if (status.message) detail = ` (last: ${status.message})`; // e.g. "waiting for 1 pod(s) of Deployment x/y to stop"
   const message = `${step} did not finish by the deadline ${status.deadline ?? "(none recorded: it never started)"}${detail}; the run was stopped and everything it created removed`;
   return { step: "timeout", reason: "DeadlineExceeded", message };
 }

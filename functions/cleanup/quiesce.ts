@@ -38,7 +38,10 @@ export async function undoQuiesce(deps: FunctionDeps, run: BackupRun, status: Ru
   } catch (err) {
     warning = `${cmd} could not run in ${where}: ${err instanceof Error ? err.message : String(err)}`;
   }
-  run = await patchRunStatus(deps, run.metadata.name, { quiesce: { afterOwed: false }, ...steps, ...(warning ? { warnings: [...(status.warnings ?? []), warning] } : {}) });
+  // snapshot's "could not run" warning about this command is answered now: only what happened here stays.
+  const earlier = (status.warnings ?? []).filter((w) => !(w.startsWith(cmd) && w.includes(" could not run in ")));
+  const warnings = warning ? [...earlier, warning] : earlier;
+  run = await patchRunStatus(deps, run.metadata.name, { quiesce: { afterOwed: false }, ...steps, ...(warnings.length !== (status.warnings ?? []).length || warning ? { warnings } : {}) });
   await recordRunEvent(deps, run, warning ? "Warning" : "Normal", warning ? "CommandAfterFailed" : "CommandAfter", warning ?? `${cmd} ran in ${where}`);
   log.info({ where, ok: !warning }, "command-after ran");
   return run;

@@ -98,7 +98,7 @@ describe("plan (sandbox)", () => {
     expect(deps.emitted.map((e) => e.data)).toEqual([{ run: "db-20261126120003", profile: "db" }]);
 
     // A tick while db runs: web stays queued, and is not queued a second time.
-    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", { janitor: true });
+    const tick = newEvent(EventTypes.ping, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", {}); // known by its source too
     expect((await post(deps, tick)).status).toBe(202);
     expect((await runs("web")).map((r) => statusOf(r).phase)).toEqual(["Queued"]);
 

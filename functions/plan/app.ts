@@ -11,6 +11,7 @@ import { EventTypes } from "../../shared/events.ts";
 import { Labels, parseStatus } from "../../shared/runs/run.ts";
 import { ConfigMissingError, listRuns, recordRunEvent, type AppOptions, type FunctionDeps } from "../common/index.ts";
 import { notices, planRuns, promotions, redrives, scheduleTrigger, startStatus, type Trigger } from "./decide.ts";
+import { isJanitorTick } from "../common/janitor-tick.ts";
 import { announceRun, ensureRun, recordNotices, redriveRun, reportInvalid, startRun } from "./effects.ts";
 
 export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Express {
@@ -21,7 +22,7 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     handlers: {
       [EventTypes.ping]: async (event, ctx) => {
-        if (event.data.janitor) {
+        if (isJanitorTick(event)) {
           const d = { ...deps, log: ctx.log };
           await startQueued(d);
           for (const run of redrives(await listRuns(d, Labels.profile), d.now())) await redriveRun(d, run);

@@ -38,7 +38,6 @@ describe("scheduleTrigger", () => {
   });
 
   it.each([
-    ["a janitor tick", { janitor: true }, "/apis/v1/namespaces/backup/pingsources/rafdir-janitor", "rafdir-cleanup"],
     ["no schedule anywhere", {}, "/apis/v1/namespaces/backup/pingsources/other", "names no schedule"],
   ])("given %s, refuses it", (_what, data, source, reason) => {
     const r = scheduleTrigger(data, source);
@@ -116,6 +115,15 @@ describe("planRuns", () => {
     expect(d.runs).toEqual([]);
     expect(d.errors).toEqual(['unknown schedule "weekly"']);
   });
+});
+
+it("given queued runs and a free slot, queues a newly due profile behind them", () => {
+  const limited = { ...config, settings: { ...config.settings, concurrency: 2 } };
+  const runs = [run("db-20261126010000", "db", { phase: "BackingUp" }), run("web-20261126010000", "web", { phase: "Queued", queuedAt: "2026-11-26T01:00:00Z" })];
+  const d = planRuns(limited, { trigger: manual({ profiles: ["off"], force: true }), runs, now: NOW });
+  expect(d.runs).toEqual([]);
+  expect(d.queued.map((r) => r.profile)).toEqual(["off"]);
+  expect(promotions([...runs], 2).map((r) => r.metadata.name)).toEqual(["web-20261126010000"]); // the older one first
 });
 
 describe("promotions", () => {

@@ -8,9 +8,8 @@ export type Trigger = { kind: "schedule"; schedule: string } | { kind: "manual";
 
 const SCHEDULE_SOURCE = /\/pingsources\/rafdir-schedule-([a-z0-9-]+)$/;
 
-/** A PingSource tick → its schedule: data.schedule, else the `rafdir-schedule-<name>` in its source. */
-export function scheduleTrigger(data: { schedule?: string; janitor?: boolean }, source: string): { ok: true; trigger: Trigger } | { ok: false; reason: string } {
-  if (data.janitor) return { ok: false, reason: "a janitor tick belongs to rafdir-cleanup, not rafdir-plan" };
+/** A schedule's PingSource tick → its schedule: data.schedule, else the `rafdir-schedule-<name>` in its source (janitor ticks are handled before). */
+export function scheduleTrigger(data: { schedule?: string }, source: string): { ok: true; trigger: Trigger } | { ok: false; reason: string } {
   const schedule = data.schedule ?? SCHEDULE_SOURCE.exec(source)?.[1];
   if (!schedule) return { ok: false, reason: `ping from ${source} names no schedule: set data {"schedule":"<name>"} or name the PingSource rafdir-schedule-<name>` };
   return { ok: true, trigger: { kind: "schedule", schedule } };
@@ -70,17 +69,16 @@ export function planRuns(config: DueConfig, input: PlanInput): PlanDecision {
   const others = (names: readonly string[], profile: string) => names.filter((n) => n !== runName(profile, at));
   const active = new Set([...history.active].filter(([profile, names]) => others(names, profile).length > 0).map(([profile]) => profile));
   const queued = new Set([...history.queued].filter(([profile, names]) => others(names, profile).length > 0).map(([profile]) => profile));
-  let running = 0;
-  for (const [profile, names] of history.active) {
-    const waiting = history.queued.get(profile) ?? [];
-    running += others(names, profile).filter((n) => !waiting.includes(n)).length;
-  }
+  // Slots taken: running runs, and queued ones too — a newly due profile queues behind them, never jumps ahead
+  // (startQueued, right after, gives any free slot to the oldest).
+  let taken = 0;
+  for (const [profile, names] of history.active) taken += others(names, profile).length;
   const due = dueProfiles(config, {
     ...(trigger.kind === "schedule" ? { scheduleName: trigger.schedule } : { requested: trigger.request }),
     lastSuccess: history.lastSuccess,
     active,
     queued,
-    running,
+    running: taken,
     now,
   });
   const force = trigger.kind === "manual" && trigger.request.force === true;

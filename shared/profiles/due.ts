@@ -23,7 +23,7 @@ export interface DueInput {
   active: ReadonlySet<string>;
   /** Of those, the profiles whose run waits for a free slot (phase Queued). */
   queued?: ReadonlySet<string>;
-  /** Runs holding a slot under the concurrency limit (not final, not queued); default: active.size. */
+  /** Slots taken under the concurrency limit (runs under way, and queued runs ahead in line); default: active.size. */
   running?: number;
   now: Date;
 }
