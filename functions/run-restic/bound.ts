@@ -5,7 +5,7 @@
 import { ProfileConfigError, buildResticprofileConfig } from "../../shared/restic/resticprofile-config.ts";
 import { objectName, parseStatus, Steps, type BackupRun } from "../../shared/runs/run.ts";
 import { resolveStdinTarget, type ExecTarget } from "../../shared/targets/index.ts";
-import type { Profile } from "../../shared/profiles/index.ts";
+import { isWithin, type Profile } from "../../shared/profiles/index.ts";
 import { RunnerJob } from "../../runner/job.ts";
 import { abortRun, getRun, observeTarget, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import { ensureObjects } from "../common/ensure.ts";
@@ -36,6 +36,15 @@ export async function onPvcBound(deps: FunctionDeps, runName: string): Promise<u
   } catch (err) {
     if (!(err instanceof ProfileConfigError)) throw err;
     return void (await fail("ResticprofileConfigInvalid", `profile "${profile.name}": the resticprofile configuration cannot be generated: ${err.message}`));
+  }
+  // A dump beside folders is written into the first folder — a clone of a PVC. An NFS or hostPath folder is the
+  // application's live data: rafdir never writes there.
+  const live = generated.stdinPath ? (status.direct ?? []).find((m) => isWithin(m.mountPath, generated.stdinPath ?? "")) : undefined;
+  if (live) {
+    return void (await fail(
+      "DumpTargetLive",
+      `profile "${profile.name}": stdin-command with folders writes its dump into the first folder, ${live.mountPath}, but that is ${live.kind === "nfs" ? "the NFS share" : "the host path"} ${live.source} itself (live data, not a snapshot copy); list a folder on a PVC first`,
+    ));
   }
   let stdin: (ExecTarget & { filename: string }) | undefined;
   if (profile.stdin) {

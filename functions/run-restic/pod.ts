@@ -121,7 +121,8 @@ export function repositoryEnv(settings: BackupPodSettings, jobPath: string): { e
 /**
  * Backup, restore and copy pods run as root: a volume holds files of any owner and mode (a database's 0700 data
  * directory), and the image's own user (uid 1000) would read only part of it — restic would warn and skip the rest.
- * The backup pod mounts its volumes read-only; restic and the copy set each file's owner only as root.
+ * The backup pod mounts the volumes read-only (all but the PVC clone a dump beside folders is written into);
+ * restic and the copy set each file's owner only as root.
  */
 export const RUN_AS_ROOT = { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false };
 

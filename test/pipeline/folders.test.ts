@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appReady, expectSnapshot, expectSucceeded, restoredSums } from "./assertions.ts";
+import { appReady, expectFailed, expectSnapshot, expectSucceeded, restoredSums } from "./assertions.ts";
 import type { Obj } from "../../shared/kube/port.ts";
 import { waitFor } from "../support/sandbox.ts";
 import { startPipeline, type Pipeline } from "./harness.ts";
@@ -237,6 +237,17 @@ describe("folders, NFS and commands", () => {
     expect(await restoredSums(p, "share", "share", "/share")).toEqual(shareBefore);
     expect(await restoredSums(p, "share", "share", "/state")).toEqual(state);
     await expectSnapshot(p, "share", "share", ["/share", "/state"]);
+  });
+
+  it("a dump beside folders whose first folder is the live NFS share fails clearly and writes nothing there", async () => {
+    const exportDir = join(p.dataDir, "nfs", "sandbox", "exports", "share");
+    const shareBefore = await p.hostSums(exportDir);
+    await p.setProfiles({ "share-dump": { namespace: "fold", deployment: "share", folders: ["/share", "/state"], "stdin-command": "echo dump", "stdin-filename": "dump.sql" } });
+    const since = new Date();
+    await p.request({ profiles: ["share-dump"], force: true });
+    const run = await p.finished("share-dump", since);
+    await expectFailed(p, run, { reason: "DumpTargetLive", message: /writes its dump into the first folder, \/share, but that is the NFS share sandbox:\/exports\/share itself/ });
+    expect(await p.hostSums(exportDir)).toEqual(shareBefore);
   });
 
   it("a PVC bound to an NFS PV and a hostPath pod volume are backed up directly (no snapshot, no backup PVC)", async () => {
