@@ -1,6 +1,7 @@
 // A dump beside folders (upstream's mode): the command's stdout is written to `stdin.path`, inside the first backed-up
-// folder (a writable clone of the PVC; run-restic refuses a live NFS or hostPath folder), before the folders backup. It goes to `<path>.partial` first and is renamed
-// only when the dump is good (exec Status Success, bytes > 0); a failed dump leaves no file behind.
+// folder (a writable clone of the PVC; run-restic refuses a live NFS or hostPath folder), before the folders backup.
+// It goes to `<path>.partial` first and is renamed only when the dump is good (exec Status Success, bytes > 0); a
+// failed dump leaves no file behind.
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
