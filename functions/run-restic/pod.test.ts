@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, type BackupPodSettings } from "../../shared/profiles/index.ts";
-import { backupPod, podVolumes, runConfigMap, type RunIdent } from "./pod.ts";
+import { backupPod, onNode, podVolumes, runConfigMap, type RunIdent } from "./pod.ts";
 
 const id: RunIdent = { run: "db-1", profile: "db", namespace: "backup", name: "rafdir-db-1" };
 const settings: BackupPodSettings = {
@@ -34,8 +34,8 @@ describe("the backup pod", () => {
       { kind: "hostPath" as const, source: "/data", hostPath: "/data", mountPath: "/data" },
     ];
     const pod = backupPod(id, { settings, volumes: [], direct, node: "node-2", timeoutMs: 90_500, stdinPath: "/srv/a/db.sql" });
-    const spec = pod["spec"] as { nodeName?: string; activeDeadlineSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[]; env: unknown[]; envFrom: unknown[]; command: string[]; securityContext: unknown }> };
-    expect(spec.nodeName).toBe("node-2");
+    const spec = pod["spec"] as { affinity?: unknown; activeDeadlineSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[]; env: unknown[]; envFrom: unknown[]; command: string[]; securityContext: unknown }> };
+    expect(spec.affinity).toEqual({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: onNode("node-2") } });
     expect(spec.activeDeadlineSeconds).toBe(91);
     expect(spec.volumes).toContainEqual({ name: "rafdir-direct-0", nfs: { server: "nas", path: "/exports/a" } });
     expect(spec.volumes).toContainEqual({ name: "rafdir-direct-1", hostPath: { path: "/data", type: "Directory" } });
@@ -51,7 +51,17 @@ describe("the backup pod", () => {
 
   it("is not pinned when no source is node-bound", () => {
     const pod = backupPod(id, { settings, volumes, direct: [], node: "node-2", timeoutMs: 1000 });
-    expect((pod["spec"] as { nodeName?: string }).nodeName).toBeUndefined();
+    expect((pod["spec"] as { affinity?: unknown }).affinity).toBeUndefined();
+  });
+
+  it("is pinned to the application's node by affinity (not nodeName: a WaitForFirstConsumer copy needs the scheduler) when a source volume is node-local", () => {
+    const local = [{ ...volumes[0], nodeLocal: true }, volumes[1]] as typeof volumes;
+    const pod = backupPod(id, { settings, volumes: local, direct: [], node: "node-2", timeoutMs: 1000 });
+    const spec = pod["spec"] as { affinity?: unknown; nodeName?: string };
+    expect(spec.nodeName).toBeUndefined();
+    expect(spec.affinity).toEqual({
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["node-2"] }] }] } },
+    });
   });
 
   it("the ConfigMap holds the configuration and the job, labelled for the run", () => {

@@ -42,7 +42,7 @@ export interface BackupPodInput {
   settings: BackupPodSettings;
   volumes: readonly RunVolume[];
   direct: readonly Direct[];
-  /** The node hostPath sources live on (status.target.node); the pod is pinned there when it mounts one. */
+  /** The node of the target (status.target.node); the pod is pinned there when it mounts a hostPath or a node-local volume's copy. */
   node?: string;
   /** The profile's pod-wait-timeout: the kubelet stops the pod after it. */
   timeoutMs: number;
@@ -126,10 +126,16 @@ export function repositoryEnv(settings: BackupPodSettings, jobPath: string): { e
  */
 export const RUN_AS_ROOT = { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false };
 
+/** A required node selector for exactly one node (by its kubernetes.io/hostname label). */
+export const onNode = (node: string) => ({ nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] }] });
+
 export function backupPod(id: RunIdent, input: BackupPodInput): Obj {
   const { volumes, mounts } = podVolumes(id, input);
   const { image } = input.settings;
-  const pinned = input.node !== undefined && input.direct.some((d) => d.kind === "hostPath");
+  // On the node of its host paths, or of node-local source volumes (a snapshot of a TopoLVM volume is restored on
+  // that node only: reference/snapshots.md §4). Affinity, not nodeName: a WaitForFirstConsumer backup PVC is
+  // provisioned only for a pod the scheduler places.
+  const pinned = input.node !== undefined && (input.direct.some((d) => d.kind === "hostPath") || input.volumes.some((v) => v.nodeLocal));
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -138,7 +144,7 @@ export function backupPod(id: RunIdent, input: BackupPodInput): Obj {
       serviceAccountName: input.settings.serviceAccountName,
       restartPolicy: "Never",
       activeDeadlineSeconds: Math.max(1, Math.ceil(input.timeoutMs / 1000)),
-      ...(pinned ? { nodeName: input.node } : {}),
+      ...(pinned ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: onNode(input.node ?? "") } } } : {}),
       containers: [
         {
           name: RUNNER_CONTAINER,

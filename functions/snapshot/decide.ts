@@ -52,6 +52,7 @@ export function runVolumes(run: string, target: Pick<ResolvedTarget, "volumes">,
         mounts,
         ...(v ? { driver: v.driver, snapshotClass: v.snapshotClass, storageClass: v.storageClass } : {}),
         ...(source.capacity ? { capacity: source.capacity } : {}),
+        ...(source.nodeLocal ? { nodeLocal: true } : {}),
       });
     } else if (source.kind === "nfs") {
       const { server, path } = source.nfs;

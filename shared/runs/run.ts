@@ -109,6 +109,8 @@ export const RunVolume = z.object({
   storageClass: z.string().optional(),
   /** The source PVC's capacity (a quantity): the backup PVC's size when the snapshot has no restoreSize. */
   capacity: z.string().optional(),
+  /** The source PV is node-local (TopoLVM, local volumes): the backup pod runs on the application's node. */
+  nodeLocal: z.boolean().optional(),
 });
 export type RunVolume = z.infer<typeof RunVolume>;
 

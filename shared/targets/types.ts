@@ -66,7 +66,7 @@ export interface PvcLike {
 
 export interface PvLike {
   metadata?: MetaLike;
-  spec?: { storageClassName?: string; csi?: { driver: string }; nfs?: { server: string; path: string } };
+  spec?: { storageClassName?: string; csi?: { driver: string }; nfs?: { server: string; path: string }; nodeAffinity?: { required?: unknown } };
 }
 
 export interface NodeLike {
@@ -109,6 +109,8 @@ export type VolumeSource =
       volumeName?: string;
       driver?: string;
       capacity?: string;
+      /** The PV is reachable from some nodes only (spec.nodeAffinity: TopoLVM, local volumes): so is a copy of it. */
+      nodeLocal?: boolean;
       mounts: FolderMount[];
     }
   | {

@@ -11,8 +11,13 @@ const observed: Observed = {
     pvc("static-nfs", { volumeName: "pv-nfs" }),
     pvc("app-1-scratch", { storageClass: "standard" }),
     pvc("pending", { phase: "Pending" }),
+    pvc("local", { storageClass: "topolvm", volumeName: "pv-local" }),
   ],
-  pvs: [csiPv("pv-data", "csi.sandbox.rafdir.io"), nfsPv("pv-nfs", "nas.lan", "/export/static")],
+  pvs: [
+    csiPv("pv-data", "csi.sandbox.rafdir.io"),
+    nfsPv("pv-nfs", "nas.lan", "/export/static"),
+    { ...csiPv("pv-local", "topolvm.io"), spec: { ...csiPv("pv-local", "topolvm.io").spec, nodeAffinity: { required: { nodeSelectorTerms: [] } } } },
+  ],
 };
 
 const app = (containers: ReturnType<typeof container>[], volumes: PodOptions["volumes"]): PodLike => pod("app-1", { containers, volumes });
@@ -59,6 +64,9 @@ describe("mapFolders", () => {
     ]],
     ["the mount in a sidecar container", app([container("app"), container("backup-helper", mount("d", "/data/"))], [pvcVolume("d", "data")]), ["/data"], [
       pvcSource("data", [{ folder: "/data", mountPath: "/data" }], DATA),
+    ]],
+    ["a node-local PV (TopoLVM): marked, so the backup pod runs on the app's node", app([container("app", mount("l", "/db"))], [pvcVolume("l", "local")]), ["/db"], [
+      pvcSource("local", [{ folder: "/db", mountPath: "/db" }], { storageClass: "topolvm", volumeName: "pv-local", driver: "topolvm.io", nodeLocal: true }),
     ]],
     ["the same mount in two containers", app([container("a", mount("d", "/data")), container("b", mount("d", "/data"))], [pvcVolume("d", "data")]), ["/data"], [
       pvcSource("data", [{ folder: "/data", mountPath: "/data" }], DATA),

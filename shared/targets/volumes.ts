@@ -94,6 +94,7 @@ function pvcSource(claim: string, where: string, namespace: string, observed: Ob
       ...(volumeName ? { volumeName } : {}),
       ...(driver ? { driver } : {}),
       ...(capacity ? { capacity } : {}),
+      ...(pv?.spec?.nodeAffinity?.required ? { nodeLocal: true } : {}),
     },
   };
 }

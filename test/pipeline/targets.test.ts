@@ -157,6 +157,43 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
     await appReady(p, "tgt", "app=stubborn");
   }, 150_000);
 
+  it("a node-local source volume (WaitForFirstConsumer PV pinned to a node): the backup pod runs on the app's node", async () => {
+    await p.apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: local-data, namespace: tgt}
+spec: {storageClassName: standard-wffc, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: local, namespace: tgt}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: local}}
+  template:
+    metadata: {labels: {app: local}}
+    spec:
+      containers:
+      - name: main
+        image: busybox
+        command: ["sh", "-c", "head -c 100000 /dev/urandom > /db/blob && touch /tmp/ready && exec sleep infinity"]
+        volumeMounts:
+        - {name: data, mountPath: /db}
+      volumes:
+      - {name: data, persistentVolumeClaim: {claimName: local-data}}
+`);
+    await appReady(p, "tgt", "app=local");
+    const before = await p.podSums("tgt", "app=local", "/db");
+    await p.setProfiles({ local: { namespace: "tgt", deployment: "local", folders: ["/db"], host: "local.example" } });
+    const since = new Date();
+    await p.request({ profiles: ["local"], force: true });
+    const run = await p.finished("local", since);
+    await expectSucceeded(p, run);
+    expect(run.status.volumes).toEqual([expect.objectContaining({ sourcePvc: "local-data", nodeLocal: true })]);
+    expect(run.status.target?.node).toBe("sandbox-node-1");
+    expect(await restoredSums(p, "local.example", "local", "/db")).toEqual(before);
+  });
+
   it("selector: backs up a bare pod matched by labels (not its decoy); command-after's write is not in the backup", async () => {
     await p.apply(BARE_PODS);
     await appReady(p, "tgt", "app=cache,tier=edge");
