@@ -45,10 +45,9 @@ export async function quiesceStop(deps: FunctionDeps, run: BackupRun, status: Ru
   const left = await workloadPods(deps, kind, namespace, t.name);
   if (left.length > 0) {
     const waiting = `waiting for ${left.length} pod(s) of ${what} to stop: ${left.join(", ")}`;
-    const record = parseStatus(run)?.quiesce;
     const since = record?.kind === "stop" && record.stoppingSince ? Date.parse(record.stoppingSince) : deps.now().getTime();
     if (deps.now().getTime() - since < STOP_RETRY_MS) throw new TransientError(waiting, { retryAfterSeconds: 1 });
-    if (parseStatus(run)?.message !== waiting) await patchRunStatus(deps, run.metadata.name, { message: waiting });
+    if (now.message !== waiting) await patchRunStatus(deps, run.metadata.name, { message: waiting });
     runLog(deps.log, run).info({ workload: what, pods: left }, "still waiting for the pods to stop; the janitor tick looks again");
     return "waiting";
   }
