@@ -5,10 +5,10 @@
 import type { CloudEvent } from "cloudevents";
 import { TransientError } from "../../shared/errors.ts";
 import { EventTypes, functionSource, newEvent } from "../../shared/events.ts";
-import { DEFAULT_SETTINGS, type Settings } from "../../shared/profiles/index.ts";
 import { isFinal, Labels, parseStatus, RUN_API_VERSION, RUN_KIND, type BackupRun } from "../../shared/runs/run.ts";
 import { runsToTrim } from "../../shared/runs/trim.ts";
 import { claimRun, getRun, listRuns, patchRunStatus, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { currentSettings } from "../common/profile.ts";
 import { cleanupStart, finalOutcome, type Cause } from "./decide.ts";
 import { undoQuiesce } from "./quiesce.ts";
 import { observeRun, tearDown, type TeardownOptions } from "./teardown.ts";
@@ -74,14 +74,5 @@ async function trimHistory(deps: FunctionDeps, profile: string): Promise<void> {
     if (doomed.length) deps.log.info({ trimmed: doomed, keep: settings.history }, "history trimmed");
   } catch (err) {
     deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "history not trimmed");
-  }
-}
-
-/** The configured settings, or the defaults when the configuration cannot be read (never blocks an ending run). */
-export async function currentSettings(deps: FunctionDeps): Promise<Settings> {
-  try {
-    return (await deps.loadConfig()).settings;
-  } catch {
-    return DEFAULT_SETTINGS;
   }
 }

@@ -10,7 +10,8 @@ import { isFinal, Labels, MANAGED_BY, objectName, parseStatus, RUN_API_VERSION, 
 import { listRuns, runLog, type FunctionDeps } from "../common/index.ts";
 import type { BackupPodLike } from "../common/pod-result.ts";
 import { janitorAction } from "./decide.ts";
-import { currentSettings, finishRun } from "./finish.ts";
+import { currentSettings } from "../common/profile.ts";
+import { finishRun } from "./finish.ts";
 import { groupByRun, type TeardownObjects } from "./teardown-plan.ts";
 import { observeManaged, tearDown } from "./teardown.ts";
 

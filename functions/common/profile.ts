@@ -1,6 +1,6 @@
 // The profile a run belongs to, from the current rafdir-config: a run whose configuration or profile is gone (or
 // became invalid) cannot go on, so it is aborted with a message naming the profile and the ConfigMap.
-import type { Profile, RafdirConfig } from "../../shared/profiles/index.ts";
+import { DEFAULT_SETTINGS, type Profile, type RafdirConfig, type Settings } from "../../shared/profiles/index.ts";
 import type { BackupRun } from "../../shared/runs/run.ts";
 import { ConfigMissingError, type FunctionDeps } from "./deps.ts";
 import { abortRun, type AbortStep } from "./run-status.ts";
@@ -27,4 +27,14 @@ export async function loadRunProfile(deps: FunctionDeps, run: BackupRun, step: A
   const message = problems.length ? problems.join("; ") : `profile "${name}" is not in ConfigMap ${deps.namespace}/rafdir-config any more`;
   await abortRun(deps, run, { step, reason: problems.length ? "ProfileInvalid" : "ProfileNotFound", message });
   return undefined;
+}
+
+/** The configured settings, or the defaults when the configuration cannot be read (never blocks a step under way). */
+export async function currentSettings(deps: FunctionDeps): Promise<Settings> {
+  try {
+    return (await deps.loadConfig()).settings;
+  } catch (err) {
+    deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "configuration unreadable; using default settings");
+    return DEFAULT_SETTINGS;
+  }
 }

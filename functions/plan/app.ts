@@ -8,7 +8,8 @@ import type { Express } from "express";
 import { createFunctionApp, type HandlerContext } from "../../shared/cloudevents/app.ts";
 import { InvalidEventError } from "../../shared/errors.ts";
 import { EventTypes } from "../../shared/events.ts";
-import { Labels, parseStatus } from "../../shared/runs/run.ts";
+import type { RafdirConfig } from "../../shared/profiles/index.ts";
+import { Labels, parseStatus, type BackupRun } from "../../shared/runs/run.ts";
 import { ConfigMissingError, listRuns, recordRunEvent, type AppOptions, type FunctionDeps } from "../common/index.ts";
 import { notices, planRuns, promotions, redrives, scheduleTrigger, startStatus, type Trigger } from "./decide.ts";
 import { isJanitorTick } from "../common/janitor-tick.ts";
@@ -24,8 +25,11 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
       [EventTypes.ping]: async (event, ctx) => {
         if (isJanitorTick(event)) {
           const d = { ...deps, log: ctx.log };
-          await startQueued(d);
-          for (const run of redrives(await listRuns(d, Labels.profile), d.now())) await redriveRun(d, run);
+          const config = await configOf(d);
+          if (!config) return undefined;
+          const runs = await listRuns(d, Labels.profile);
+          await startQueued(d, config, runs);
+          for (const run of redrives(runs, d.now())) await redriveRun(d, run); // runs just started were Queued: not here
           return undefined;
         }
         const t = scheduleTrigger(event.data, event.source);
@@ -39,28 +43,16 @@ export function createPlanApp(deps: FunctionDeps, opts: AppOptions = {}): Expres
         await plan(deps, ctx, { kind: "manual", request, requestedBy: event.source }, event);
         return undefined;
       },
-      [EventTypes.backupSucceeded]: async (_event, ctx) => {
-        await startQueued({ ...deps, log: ctx.log });
-        return undefined;
-      },
-      [EventTypes.backupFailed]: async (_event, ctx) => {
-        await startQueued({ ...deps, log: ctx.log });
-        return undefined;
-      },
+      [EventTypes.backupSucceeded]: (_event, ctx) => runEnded({ ...deps, log: ctx.log }),
+      [EventTypes.backupFailed]: (_event, ctx) => runEnded({ ...deps, log: ctx.log }),
     },
   });
 }
 
 async function plan(deps: FunctionDeps, ctx: HandlerContext, trigger: Trigger, event: { id: string; time?: string }): Promise<void> {
   const d: FunctionDeps = { ...deps, log: ctx.log };
-  let config;
-  try {
-    config = await d.loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigMissingError)) throw err;
-    d.log.error({ err: err.message }, "nothing planned: no configuration");
-    return;
-  }
+  const config = await configOf(d);
+  if (!config) return;
   for (const e of config.errors) d.log.error({ key: e.key }, e.message);
 
   const runs = await listRuns(d, Labels.profile);
@@ -79,19 +71,30 @@ async function plan(deps: FunctionDeps, ctx: HandlerContext, trigger: Trigger, e
   await reportInvalid(d, event.id, decision.invalid);
   await recordNotices(d, notices(decision, trigger, config.errors));
   d.log.info({ planned: decision.runs.map((r) => r.name), queued: decision.queued.map((r) => r.name), skipped: decision.skipped.length, invalid: decision.invalid.length }, "plan done");
-  await startQueued(d); // a slot freed while this request was planned, or an earlier queue never got its turn
+  // a slot freed while this request was planned, or an earlier queue never got its turn (the runs just created count)
+  await startQueued(d, config, await listRuns(d, Labels.profile));
+}
+
+/** A run ended (its outcome event): its slot may go to a queued run. */
+async function runEnded(deps: FunctionDeps): Promise<undefined> {
+  const config = await configOf(deps);
+  if (config) await startQueued(deps, config, await listRuns(deps, Labels.profile));
+  return undefined;
+}
+
+/** The configuration; undefined (logged) when there is none: nothing to plan or start. */
+async function configOf(deps: FunctionDeps): Promise<RafdirConfig | undefined> {
+  try {
+    return await deps.loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigMissingError)) throw err;
+    deps.log.error({ err: err.message }, "nothing planned or started: no configuration");
+    return undefined;
+  }
 }
 
 /** Starts the queued runs the concurrency limit has room for (see `promotions`); safe to repeat and to race. */
-async function startQueued(deps: FunctionDeps): Promise<void> {
-  let config;
-  try {
-    config = await deps.loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigMissingError)) throw err;
-    return;
-  }
-  const runs = await listRuns(deps, Labels.profile);
+async function startQueued(deps: FunctionDeps, config: RafdirConfig, runs: readonly BackupRun[]): Promise<void> {
   for (const run of promotions(runs, config.settings.concurrency)) {
     const started = await startRun(deps, run, startStatus(config, deps.now(), `planned (${run.spec.trigger}), started from the queue`));
     if (started) await announceRun(deps, started, false);

@@ -12,16 +12,21 @@ import { claimUsers } from "./in-use.ts";
 import { pvcRef, type PvcObj } from "./refs.ts";
 import { listRestores, patchRestore } from "./runs.ts";
 
-/** Records the verdict on a Pending run; a Failure when the request cannot be done (the caller fails the run). */
-export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promise<Failure | undefined> {
-  const { spec } = run;
-  let config: RafdirConfig;
+/** The current rafdir-config, or the Failure a restore ends with when there is none. */
+export async function restoreConfig(deps: FunctionDeps): Promise<RafdirConfig | Failure> {
   try {
-    config = await deps.loadConfig();
+    return await deps.loadConfig();
   } catch (err) {
     if (err instanceof ConfigMissingError) return { reason: "ConfigMissing", message: err.message };
     throw err;
   }
+}
+
+/** Records the verdict on a Pending run; a Failure when the request cannot be done (the caller fails the run). */
+export async function acceptRestore(deps: FunctionDeps, run: RestoreRun): Promise<Failure | undefined> {
+  const { spec } = run;
+  const config = await restoreConfig(deps);
+  if ("reason" in config) return config;
   const verdict = checkRequest(await requestFacts(deps, config, spec, run));
   if ("reason" in verdict) return verdict;
   const now = deps.now();

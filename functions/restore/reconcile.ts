@@ -9,12 +9,12 @@ import { Labels } from "../../shared/runs/run.ts";
 import { isRestoreFinal, parseRestoreStatus, restoreObjects, type RestoreRun, type RestoreStatus } from "../../shared/runs/restore-run.ts";
 import type { InspectJob, RestoreJob } from "../../runner/restore-job.ts";
 import { RESTORE_TARGET } from "../../runner/restore-job.ts";
-import { ConfigMissingError, recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
+import { recordRunEvent, runLog, type FunctionDeps } from "../common/index.ts";
 import { ensureObjects } from "../common/ensure.ts";
 import { claimUsers } from "./in-use.ts";
 import { runSpec } from "../run-restic/decide.ts";
 import { nextAction, phaseAfter, phaseDeadline, type Action, type Failure } from "./decide.ts";
-import { acceptRestore } from "./accept.ts";
+import { acceptRestore, restoreConfig } from "./accept.ts";
 import { finishRestore, tearDownRestore } from "./finish.ts";
 import { CONFIG_PATH, copyPod, inspectPod, movedClaim, restoreConfigMap, restoreJobPatch, restorePod, stagingPvc, type RestoreIdent } from "./objects.ts";
 import { observe } from "./observe.ts";
@@ -80,13 +80,8 @@ async function targetTopology(deps: FunctionDeps, run: RestoreRun): Promise<unkn
 }
 
 async function context(deps: FunctionDeps, run: RestoreRun): Promise<Context | Failure> {
-  let config: RafdirConfig;
-  try {
-    config = await deps.loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigMissingError) return { reason: "ConfigMissing", message: err.message };
-    throw err;
-  }
+  const config = await restoreConfig(deps);
+  if ("reason" in config) return config;
   const profile = config.profiles.find((p) => p.name === run.spec.profile);
   if (!profile) return { reason: "ProfileNotFound", message: `profile "${run.spec.profile}" is not in ConfigMap ${deps.namespace}/rafdir-config any more` };
   return { config, profile };

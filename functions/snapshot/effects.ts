@@ -3,7 +3,6 @@
 // as a failure for the caller to abort the run with.
 import { classifyKubeError } from "../../shared/errors.ts";
 import type { Obj } from "../../shared/kube/port.ts";
-import { DEFAULT_SETTINGS, type Settings } from "../../shared/profiles/index.ts";
 import type { RunVolume } from "../../shared/runs/run.ts";
 import type { PvcLike } from "../../shared/targets/index.ts";
 import type { FunctionDeps } from "../common/index.ts";
@@ -75,16 +74,6 @@ export async function ensureAll(deps: FunctionDeps, objects: readonly Obj[]): Pr
     }
   }
   return { ok: true };
-}
-
-/** The settings of the current configuration; the defaults when it cannot be read (a deadline is still needed). */
-export async function currentSettings(deps: FunctionDeps): Promise<Settings> {
-  try {
-    return (await deps.loadConfig()).settings;
-  } catch (err) {
-    deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "configuration unreadable; using default timeouts");
-    return DEFAULT_SETTINGS;
-  }
 }
 
 export const after = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();

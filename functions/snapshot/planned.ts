@@ -11,7 +11,8 @@ import { abortRun, ConfigMissingError, getRun, observeTarget, patchRunStatus, re
 import { claimTransition } from "../common/claim-transition.ts";
 import { onSnapshotReady, resendPvcBound } from "./copy.ts";
 import { needsQuiesce, plannedStep, runVolumes } from "./decide.ts";
-import { after, currentSettings, ensureAll, listClasses } from "./effects.ts";
+import { currentSettings } from "../common/profile.ts";
+import { after, ensureAll, listClasses } from "./effects.ts";
 import { sourceSnapshot } from "./objects.ts";
 import { advanceSnapshots } from "./progress.ts";
 import { quiesceCommand, quiesceStop, unquiesce } from "./quiesce.ts";

@@ -10,7 +10,8 @@ import { claimTransition } from "../common/claim-transition.ts";
 import { resourceHead } from "../common/resource-head.ts";
 import { pvcBoundReply } from "./copy.ts";
 import { snapshotProgress } from "./decide.ts";
-import { after, currentSettings, readSnapshots } from "./effects.ts";
+import { currentSettings } from "../common/profile.ts";
+import { after, readSnapshots } from "./effects.ts";
 import { unquiesce } from "./quiesce.ts";
 
 /** A rafdir-labelled VolumeSnapshot or PVC changed: advance the run it belongs to, if this object is one of its. */
